@@ -1,0 +1,1 @@
+"""Network-slice orchestrator."""

@@ -1,0 +1,90 @@
+"""Slice instances and the operations that change them (states after ETSI SOL003)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nfvo.domain.placement import Placement
+from nfvo.domain.plan import DeploymentPlan, Verdict
+from nfvo.domain.slice import SliceRequest
+
+
+class OperationKind(enum.StrEnum):
+    INSTANTIATE = "INSTANTIATE"
+    TERMINATE = "TERMINATE"
+
+
+class OperationState(enum.StrEnum):
+    STARTING = "STARTING"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED_TEMP = "FAILED_TEMP"
+    ROLLING_BACK = "ROLLING_BACK"
+    ROLLED_BACK = "ROLLED_BACK"
+    FAILED = "FAILED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (OperationState.COMPLETED, OperationState.ROLLED_BACK, OperationState.FAILED)
+
+
+class SliceState(enum.StrEnum):
+    INSTANTIATING = "INSTANTIATING"
+    ACTIVE = "ACTIVE"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
+    FAILED = "FAILED"  # an operation ended FAILED: the slice needs an operator
+
+
+class StepState(enum.StrEnum):
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    UNDONE = "UNDONE"
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    name: str  # e.g. "place", "twin-validate", "push:transport", "undo:transport"
+    state: StepState
+    started_at: datetime
+    finished_at: datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    code: str
+    title: str
+    detail: str
+    hint: str = ""
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    slice_id: str
+    kind: OperationKind
+    state: OperationState
+    started_at: datetime
+    finished_at: datetime | None = None
+    steps: tuple[StepRecord, ...] = ()
+    error: ErrorInfo | None = None
+
+
+@dataclass(frozen=True)
+class SliceInstance:
+    id: str
+    name: str
+    tenant: str
+    template: str
+    state: SliceState
+    request: SliceRequest
+    created_at: datetime
+    placement: Placement | None = None
+    plan: DeploymentPlan | None = None
+    verdict: Verdict | None = None

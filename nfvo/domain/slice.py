@@ -1,0 +1,87 @@
+"""What a tenant asks for: a slice graph of network functions and virtual links, with SLA."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from nfvo.domain.substrate import Domain, Resources, SiteRole
+
+
+class SliceType(enum.StrEnum):
+    EMBB = "eMBB"
+    URLLC = "URLLC"
+    MMTC = "mMTC"
+    V2X = "V2X"
+
+
+class Isolation(enum.StrEnum):
+    SHARED = "shared"
+    DEDICATED = "dedicated"
+
+
+@dataclass(frozen=True)
+class NetworkFunction:
+    name: str  # node template name, unique within the slice
+    kind: str  # gNB, CU, DU, UPF, AMF, SMF, ...
+    domain: Domain  # RAN or CORE (transport holds only virtual links)
+    demand: Resources
+    allowed_roles: frozenset[SiteRole]
+    pinned_site: str | None = None  # e.g. the cell site a gNB serves
+    processing_latency_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class VirtualLink:
+    name: str
+    a: str  # network function names
+    b: str
+    bandwidth_mbps: float
+
+
+@dataclass(frozen=True)
+class LatencyBudget:
+    """End-to-end latency between two functions: links along the slice graph plus
+    the processing latency of every function on the way (both ends included)."""
+
+    name: str
+    source: str
+    target: str
+    max_ms: float
+
+
+@dataclass(frozen=True)
+class SLA:
+    slice_type: SliceType
+    latency_budgets: tuple[LatencyBudget, ...] = ()
+    throughput_mbps: float = 0.0
+    max_ues: int = 0
+    isolation: Isolation = Isolation.SHARED
+
+
+@dataclass(frozen=True)
+class SliceRequest:
+    """A template turned into something placement can work on."""
+
+    template: str  # template name (and version when the catalog has one)
+    sla: SLA
+    functions: tuple[NetworkFunction, ...]
+    links: tuple[VirtualLink, ...]
+    inputs: Mapping[str, object] = field(default_factory=dict)
+
+    def function(self, name: str) -> NetworkFunction:
+        for nf in self.functions:
+            if nf.name == name:
+                return nf
+        raise KeyError(name)
+
+    def links_of(self, nf_name: str) -> Iterator[VirtualLink]:
+        return (vl for vl in self.links if nf_name in (vl.a, vl.b))
+
+    @property
+    def total_demand(self) -> Resources:
+        total = Resources()
+        for nf in self.functions:
+            total = total + nf.demand
+        return total
