@@ -75,7 +75,7 @@ class ChangeSet:
     edits: tuple[ConfigEdit, ...]
     undo: tuple[ConfigEdit, ...]  # restores the state before `edits`
     # The substrate capacity this change set takes when applied (the twin checks it);
-    # its inverse gives the same amount back.
+    # its inverse needs none.
     demand: Usage = field(default_factory=Usage)
 
     def inverse(self) -> ChangeSet:
@@ -87,7 +87,7 @@ class ChangeSet:
             description=f"undo: {self.description}",
             edits=self.undo,
             undo=self.edits,
-            demand=self.demand,
+            demand=Usage(),  # undoing frees capacity, it never needs any
         )
 
 
