@@ -36,6 +36,7 @@ class SliceState(enum.StrEnum):
     ACTIVE = "ACTIVE"
     TERMINATING = "TERMINATING"
     TERMINATED = "TERMINATED"
+    NOT_INSTANTIATED = "NOT_INSTANTIATED"  # instantiation rolled back: nothing deployed
     FAILED = "FAILED"  # an operation ended FAILED: the slice needs an operator
 
 

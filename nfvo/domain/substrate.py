@@ -141,6 +141,15 @@ class Usage:
             links[key] = links.get(key, 0.0) + bw
         return Usage(sites, links)
 
+    def __sub__(self, other: Usage) -> Usage:
+        sites = dict(self.sites)
+        for name, res in other.sites.items():
+            sites[name] = sites.get(name, Resources()) - res
+        links = dict(self.links_mbps)
+        for key, bw in other.links_mbps.items():
+            links[key] = links.get(key, 0.0) - bw
+        return Usage(sites, links)
+
     def site_free(self, site: Site) -> Resources:
         return site.capacity - self.sites.get(site.name, Resources())
 

@@ -1,0 +1,1 @@
+"""The northbound HTTP API."""

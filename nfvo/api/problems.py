@@ -1,0 +1,66 @@
+"""Every error leaves the API as RFC 7807 problem+json, mapped here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nfvo.domain import InfeasibleError, InputError, NfvoError
+
+log = logging.getLogger("nfvo.api")
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code}
+    body.update({k: v for k, v in extra.items() if v not in (None, "", [], {})})
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _nfvo_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NfvoError)
+    extra: dict[str, Any] = {"hint": exc.hint}
+    if isinstance(exc, InputError):
+        extra["diagnostics"] = [
+            {"code": d.code, "message": d.message, "path": d.path, "hint": d.hint,
+             "file": d.file, "line": d.line, "column": d.column}
+            for d in exc.diagnostics
+        ]
+    if isinstance(exc, InfeasibleError):
+        b = exc.blocking
+        extra["blocking"] = {"kind": b.kind, "subject": b.subject, "required": b.required,
+                             "best_achievable": b.best_achievable, "unit": b.unit, **b.details}
+    return problem(exc.http_status, exc.code, exc.title, exc.detail, **extra)
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    diagnostics = [
+        {"code": "invalid-field", "path": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    detail = "; ".join(f"{d['path']}: {d['message']}" for d in diagnostics)
+    return problem(422, "invalid-request", "Invalid request", detail, diagnostics=diagnostics)
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail))
+
+
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # A bug: log it with its trace, but never send a trace to the client.
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "internal-error", "Internal error", "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(NfvoError, _nfvo_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,91 @@
+"""The `nfvo` command: run the lab, run capacity studies."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nfvo.domain import NfvoError
+from nfvo.resources import example_substrate
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # our errors are reported by main(), bugs as plain traces
+    help="Network-slice orchestrator.",
+)
+
+SubstrateOpt = Annotated[
+    Path | None,
+    typer.Option("--substrate", help="substrate YAML file (default: the example lab substrate)"),
+]
+
+
+@app.command()
+def lab(
+    demo: Annotated[bool, typer.Option(help="deploy the three example slices, tear one down, exit")] = False,
+    host: Annotated[str, typer.Option(help="API address (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="API port")] = 8080,
+    db: Annotated[Path | None, typer.Option(help="SQLite file to keep (default: a fresh temporary one)")] = None,
+    substrate: SubstrateOpt = None,
+    ephemeral_ports: Annotated[
+        bool, typer.Option(help="let the OS pick the emulated controllers' ports")
+    ] = False,
+) -> None:
+    """Start the orchestrator on embedded SQLite with the emulated lab and the API."""
+    from nfvo.cli.demo import run_demo
+    from nfvo.cli.runtime import lab_runtime, serving_in_background
+
+    with lab_runtime(
+        substrate or example_substrate(), host=host, port=port, db=db, ephemeral_ports=ephemeral_ports
+    ) as rt:
+        typer.echo(f"Lab controllers on 127.0.0.1 (substrate {rt.lab.substrate.name}):")
+        for ctl in rt.lab.substrate.controllers:
+            creds = f" user {ctl.username} password {ctl.password}" if ctl.username else ""
+            typer.echo(f"  {ctl.domain:<10} {ctl.protocol:<8} {ctl.address}{creds}")
+        typer.echo(f"Store: {rt.db_url}")
+        if demo:
+            with serving_in_background(rt.server):
+                typer.echo(f"API: {rt.base_url}/api/v1 (docs at {rt.base_url}/docs)")
+                ok = run_demo(rt.base_url)
+            typer.echo("\nDemo " + ("succeeded." if ok else "FAILED."))
+            raise typer.Exit(0 if ok else 1)
+        typer.echo(f"API: {rt.base_url}/api/v1 (OpenAPI docs at {rt.base_url}/docs). Ctrl-C stops.")
+        typer.echo(
+            f"Try: curl -s -X POST {rt.base_url}/api/v1/slices -H 'content-type: application/json' "
+            "-d '{\"template\": \"urllc\"}'"
+        )
+        rt.server.run()
+
+
+@app.command()
+def study(
+    substrate: SubstrateOpt = None,
+    arrivals: Annotated[int, typer.Option(min=1, help="number of slice requests to simulate")] = 2000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same result)")] = 0,
+    load: Annotated[float, typer.Option(min=0.0, help="scale every arrival rate by this factor")] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Poisson arrivals of the example slices: blocking probability and utilisation."""
+    from nfvo.cli.study import default_mix, run
+
+    result = run(substrate or example_substrate(), default_mix(load), arrivals=arrivals, seed=seed)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        from simulator.study import format_study
+
+        typer.echo(format_study(result))
+
+
+def main() -> None:
+    try:
+        app()
+    except NfvoError as exc:
+        # Bad input from the command line: a precise message, never a trace.
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(2)

@@ -1,0 +1,80 @@
+"""Wiring for `nfvo lab`: the emulated lab, the store, the orchestrator and the API server."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from nfvo.api.app import create_app
+from nfvo.catalog import load_substrate
+from nfvo.lifecycle import Orchestrator
+from nfvo.store import Store
+from simulator.lab.lab import Lab
+
+
+@dataclass
+class LabRuntime:
+    lab: Lab
+    store: Store
+    orchestrator: Orchestrator
+    server: uvicorn.Server
+    db_url: str
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.server.config.host}:{self.server.config.port}"
+
+
+def db_url_for(db: Path | None, scratch: Path) -> str:
+    # The emulated controllers keep their configuration in memory, so a database that
+    # outlived them would describe slices no controller holds: a fresh one by default.
+    return f"sqlite:///{(db or scratch / 'nfvo.db').resolve()}"
+
+
+@contextmanager
+def lab_runtime(
+    substrate_file: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    db: Path | None = None,
+    ephemeral_ports: bool = False,
+) -> Iterator[LabRuntime]:
+    """Start everything; on exit stop the API, finish running operations, stop the lab."""
+    substrate = load_substrate(substrate_file)
+    with tempfile.TemporaryDirectory(prefix="nfvo-lab-") as scratch, Lab(
+        substrate, ephemeral_ports=ephemeral_ports
+    ) as lab:
+        url = db_url_for(db, Path(scratch))
+        store = Store(url)
+        orchestrator = Orchestrator(store, lab.substrate)
+        config = uvicorn.Config(create_app(orchestrator), host=host, port=port, log_level="warning")
+        server = uvicorn.Server(config)
+        try:
+            yield LabRuntime(lab, store, orchestrator, server, url)
+        finally:
+            orchestrator.close()
+            store.close()
+
+
+@contextmanager
+def serving_in_background(server: uvicorn.Server) -> Iterator[None]:
+    thread = threading.Thread(target=server.run, name="nfvo-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise SystemExit(f"the API server did not start on {server.config.host}:{server.config.port}")
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,62 @@
+"""An operation's step journal, written to the store before and after every step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+from nfvo.domain import ErrorInfo, NfvoError, OperationState, StepRecord, StepState, TemporaryError
+from nfvo.store import Store, utcnow
+
+
+def error_info(exc: NfvoError) -> ErrorInfo:
+    extra: dict[str, object] = {}
+    blocking = getattr(exc, "blocking", None)
+    if blocking is not None:
+        extra["blocking"] = {
+            "kind": blocking.kind,
+            "subject": blocking.subject,
+            "required": blocking.required,
+            "best_achievable": blocking.best_achievable,
+            "unit": blocking.unit,
+        }
+    controller = getattr(exc, "controller", "")
+    if controller:
+        extra["controller"] = controller
+    extra["temporary"] = isinstance(exc, TemporaryError)
+    return ErrorInfo(code=exc.code, title=exc.title, detail=exc.detail, hint=exc.hint, extra=extra)
+
+
+class Journal:
+    """Keeps an operation's steps and state in the store as they change."""
+
+    def __init__(self, store: Store, operation_id: str, steps: tuple[StepRecord, ...] = ()) -> None:
+        self.store = store
+        self.operation_id = operation_id
+        self.steps = list(steps)
+
+    def set_state(self, state: OperationState, error: NfvoError | None = None) -> None:
+        self.store.update_operation(
+            self.operation_id, state=state, error=error_info(error) if error is not None else None
+        )
+
+    @contextmanager
+    def step(self, name: str, detail: str = "") -> Iterator[None]:
+        """Record `name` as RUNNING before the body runs, DONE or FAILED after."""
+        index = len(self.steps)
+        self.steps.append(StepRecord(name=name, state=StepState.RUNNING, started_at=utcnow(), detail=detail))
+        self._save()
+        try:
+            yield
+        except Exception as exc:
+            self._finish(index, StepState.FAILED, str(exc))
+            raise
+        self._finish(index, StepState.DONE, detail)
+
+    def _finish(self, index: int, state: StepState, detail: str) -> None:
+        self.steps[index] = replace(self.steps[index], state=state, finished_at=utcnow(), detail=detail)
+        self._save()
+
+    def _save(self) -> None:
+        self.store.update_operation(self.operation_id, steps=tuple(self.steps))

@@ -1,0 +1,205 @@
+"""The orchestrator: admits slices (parse, place, reserve) and runs their operations.
+
+Admission is synchronous and all-or-nothing: a bad template or an infeasible request
+raises before anything is stored. The rest of an operation runs as a saga on a worker
+thread: twin validation, then one transactional push per domain; if a push fails, the
+domains already configured are compensated in reverse order and the capacity is freed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from adapters.factory import connect as connect_adapter
+from nfvo import catalog
+from nfvo.domain import (
+    ConflictError,
+    DeploymentPlan,
+    NfvoError,
+    Operation,
+    OperationKind,
+    OperationState,
+    Placer,
+    PlanError,
+    SliceInstance,
+    SliceState,
+    StepRecord,
+    StepState,
+    Substrate,
+    Usage,
+)
+from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.push import Connect
+from nfvo.lifecycle.saga import deploy, teardown
+from nfvo.placement import check_placement, place
+from nfvo.plan import build_plan
+from nfvo.store import Store, utcnow
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        store: Store,
+        substrate: Substrate,
+        *,
+        placer: Placer = place,
+        connect: Connect = connect_adapter,
+        confirm_timeout_s: float = 30.0,
+        workers: int = 4,
+    ) -> None:
+        self.store = store
+        self.substrate = substrate
+        self.placer = placer
+        self.connect = connect
+        self.confirm_timeout_s = confirm_timeout_s
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfvo-op")
+        self._running: dict[str, Future[None]] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # --- instantiate -----------------------------------------------------------------
+
+    def instantiate(
+        self,
+        template: Path | str,
+        inputs: Mapping[str, object] | None = None,
+        *,
+        name: str | None = None,
+        tenant: str = "default",
+    ) -> tuple[SliceInstance, Operation]:
+        """Admit a slice and start deploying it; raises (storing nothing) when it cannot be."""
+        parse_start = utcnow()
+        request = catalog.load_template(template, inputs)
+        parsed = StepRecord("parse-template", StepState.DONE, parse_start, utcnow(), request.template)
+        slice_id = new_id("slice")
+        display_name = name or request.template
+
+        def decide(held: Usage) -> tuple[SliceInstance, Operation, Usage]:
+            started = utcnow()
+            placement = self.placer(request, self.substrate, held)
+            violations = check_placement(request, self.substrate, held, placement)
+            if violations:
+                # The independent checker disagrees with the engine: never push that.
+                raise PlanError(
+                    "the placement engine produced a placement that breaks constraints: "
+                    + "; ".join(violations),
+                    hint="report this as a bug in the placement engine",
+                )
+            plan = build_plan(slice_id, display_name, request, placement, self.substrate)
+            budgets = ", ".join(
+                f"{b.budget.name} {b.achieved_ms:.2f}/{b.budget.max_ms:.2f} ms" for b in placement.budgets
+            )
+            placed = StepRecord("place", StepState.DONE, started, utcnow(), budgets)
+            instance = SliceInstance(
+                id=slice_id,
+                name=display_name,
+                tenant=tenant,
+                template=request.template,
+                state=SliceState.INSTANTIATING,
+                request=request,
+                created_at=parse_start,
+                placement=placement,
+                plan=plan,
+            )
+            operation = Operation(
+                id=new_id("op"),
+                slice_id=slice_id,
+                kind=OperationKind.INSTANTIATE,
+                state=OperationState.STARTING,
+                started_at=parse_start,
+                steps=(parsed, placed),
+            )
+            return instance, operation, placement.usage(request)
+
+        instance, operation = self.store.admit(decide)
+        self._start(operation, self._run_instantiate, instance, operation)
+        return instance, operation
+
+    def _run_instantiate(self, instance: SliceInstance, operation: Operation) -> None:
+        assert instance.plan is not None and instance.placement is not None
+        journal = Journal(self.store, operation.id, operation.steps)
+        journal.set_state(OperationState.PROCESSING)
+        own = instance.placement.usage(instance.request)
+        held_by_others = self.store.usage() - own
+        outcome = deploy(
+            journal, self.substrate, instance.plan, held_by_others, self.connect, self.confirm_timeout_s
+        )
+        if outcome.verdict is not None:
+            self.store.update_slice(instance.id, verdict=outcome.verdict)
+        if outcome.error is None:
+            self.store.update_slice(instance.id, state=SliceState.ACTIVE)
+            journal.set_state(OperationState.COMPLETED)
+        elif outcome.clean:
+            self.store.update_slice(instance.id, state=SliceState.NOT_INSTANTIATED, release=True)
+            journal.set_state(OperationState.ROLLED_BACK, outcome.error)
+        else:
+            # Compensation itself failed: configuration may remain, so keep the capacity
+            # reserved and leave the slice for an operator.
+            self.store.update_slice(instance.id, state=SliceState.FAILED)
+            journal.set_state(OperationState.FAILED, outcome.error)
+
+    # --- terminate -------------------------------------------------------------------
+
+    def terminate(self, slice_id: str) -> Operation:
+        """Start removing a slice from every domain. Terminating a terminated slice
+        returns its last terminate operation (idempotent)."""
+        current = self.store.get_slice(slice_id)
+        if current.state in (SliceState.TERMINATED, SliceState.NOT_INSTANTIATED):
+            done = [op for op in self.store.list_operations(slice_id=slice_id) if op.kind is OperationKind.TERMINATE]
+            if done:
+                return done[-1]
+            raise ConflictError(f"slice {slice_id} is {current.state}: nothing is deployed")
+        instance = self.store.transition(
+            slice_id, (SliceState.ACTIVE, SliceState.FAILED), SliceState.TERMINATING
+        )
+        operation = Operation(
+            id=new_id("op"),
+            slice_id=slice_id,
+            kind=OperationKind.TERMINATE,
+            state=OperationState.STARTING,
+            started_at=utcnow(),
+        )
+        self.store.add_operation(operation)
+        self._start(operation, self._run_terminate, instance, operation)
+        return operation
+
+    def _run_terminate(self, instance: SliceInstance, operation: Operation) -> None:
+        journal = Journal(self.store, operation.id)
+        journal.set_state(OperationState.PROCESSING)
+        plan = instance.plan or DeploymentPlan(instance.id, ())
+        error = teardown(journal, self.substrate, plan, self.connect, self.confirm_timeout_s)
+        if error is None:
+            self.store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
+            journal.set_state(OperationState.COMPLETED)
+        else:
+            # Some domain still holds configuration: keep the capacity, let the operator
+            # retry the termination (deleting what is already gone is harmless).
+            self.store.update_slice(instance.id, state=SliceState.FAILED)
+            journal.set_state(OperationState.FAILED_TEMP, error)
+
+    # --- running operations ------------------------------------------------------------
+
+    def _start(self, operation: Operation, run: Callable[..., None], *args: object) -> None:
+        def guarded() -> None:
+            try:
+                run(*args)
+            except NfvoError as exc:  # anything the saga did not turn into a state already
+                Journal(self.store, operation.id).set_state(OperationState.FAILED, exc)
+
+        self._running[operation.id] = self._pool.submit(guarded)
+
+    def wait(self, operation_id: str, timeout_s: float | None = None) -> Operation:
+        """Block until an operation started by this process has ended; return it."""
+        future = self._running.get(operation_id)
+        if future is not None:
+            future.result(timeout=timeout_s)
+        return self.store.get_operation(operation_id)
+

@@ -1,0 +1,112 @@
+"""Apply one change set through its domain's adapter, transactionally, and verify it.
+
+stage → commit (confirmed, with a revert timer where the protocol has one) → read back
+every edited path → confirm. If anything after staging fails, the adapter's rollback()
+reverts the unconfirmed commit, so a change set is either fully applied or not at all.
+Temporary errors (controller unreachable, timeouts) are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+
+from adapters.base import DomainAdapter
+from nfvo.domain import (
+    ChangeSet,
+    Controller,
+    EditOp,
+    Leaf,
+    NfvoError,
+    TemporaryError,
+    VerificationFailed,
+    format_path,
+)
+
+Connect = Callable[[Controller], DomainAdapter]
+
+
+def apply_changeset(
+    connect: Connect,
+    controller: Controller,
+    changeset: ChangeSet,
+    *,
+    confirm_timeout_s: float,
+    attempts: int = 3,
+    backoff_s: float = 0.2,
+) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            _apply_once(connect, controller, changeset, confirm_timeout_s)
+            return
+        except TemporaryError:
+            if attempt == attempts:
+                raise
+            # Exponential backoff with full jitter, so retries from many slices spread out.
+            time.sleep(random.uniform(0, backoff_s * 2 ** (attempt - 1)))
+
+
+def _apply_once(connect: Connect, controller: Controller, changeset: ChangeSet, confirm_timeout_s: float) -> None:
+    adapter = connect(controller)
+    adapter.open()
+    try:
+        adapter.stage(changeset)
+        try:
+            adapter.commit(confirm_timeout=confirm_timeout_s)
+            verify(adapter, changeset)
+            adapter.confirm()
+        except NfvoError:
+            _quietly(adapter.rollback)
+            raise
+    finally:
+        _quietly(adapter.close)
+
+
+def _quietly(action: Callable[[], None]) -> None:
+    # Used only on paths that are already failing: the first error is the one to report.
+    try:
+        action()
+    except NfvoError:
+        pass
+
+
+def verify(adapter: DomainAdapter, changeset: ChangeSet) -> None:
+    """Read back every edited path: merged leaves hold what was sent, deleted paths are gone."""
+    paths = [edit.path for edit in changeset.edits]
+    found = adapter.read(paths)
+    problems = []
+    for edit in changeset.edits:
+        key = format_path(edit.path)
+        actual = found.get(key)
+        if edit.op is EditOp.DELETE:
+            if actual is not None:
+                problems.append(f"{key} is still present after delete")
+            continue
+        if not isinstance(actual, Mapping):
+            problems.append(f"{key} is missing after commit")
+            continue
+        for leaf, expected in edit.leaves.items():
+            if not same_leaf(expected, actual.get(leaf)):
+                problems.append(f"{key}/{leaf} is {actual.get(leaf)!r}, expected {expected!r}")
+    if problems:
+        raise VerificationFailed(
+            f"controller {adapter.controller.name} holds other values than were committed: "
+            + "; ".join(problems),
+            controller=adapter.controller.name,
+        )
+
+
+def same_leaf(expected: Leaf, actual: object) -> bool:
+    """Compare a sent leaf with what a server returned (NETCONF gives strings, gNMI JSON)."""
+    if isinstance(expected, tuple):
+        items = actual if isinstance(actual, list | tuple) else [actual] if actual is not None else []
+        return len(items) == len(expected) and all(same_leaf(e, a) for e, a in zip(expected, items, strict=True))
+    if isinstance(expected, bool):
+        return str(actual).lower() == str(expected).lower()
+    if isinstance(expected, int | float):
+        try:
+            return abs(float(str(actual)) - float(expected)) < 1e-6
+        except ValueError:
+            return False
+    return str(actual) == expected

@@ -1,0 +1,99 @@
+"""The deployment saga: twin gate, per-domain pushes, compensation in reverse on failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nfvo.domain import (
+    ChangeSet,
+    DeploymentPlan,
+    NfvoError,
+    PlanRejected,
+    Substrate,
+    Usage,
+    Verdict,
+)
+from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.push import Connect, apply_changeset
+from simulator.twin import validate as twin_validate
+
+
+@dataclass(frozen=True)
+class Outcome:
+    error: NfvoError | None = None
+    clean: bool = True  # every domain is exactly as before the operation
+    verdict: Verdict | None = None
+
+
+def deploy(
+    journal: Journal,
+    substrate: Substrate,
+    plan: DeploymentPlan,
+    held_by_others: Usage,
+    connect: Connect,
+    confirm_timeout_s: float,
+) -> Outcome:
+    try:
+        with journal.step("twin-validate"):
+            verdict = twin_validate(plan, substrate, held_by_others)
+            if not verdict.ok:
+                raise PlanRejected(
+                    f"the digital twin predicts step {verdict.failed_step!r} would fail: {verdict.reason}",
+                    hint="nothing was pushed; free capacity or relax the request and submit again",
+                )
+    except NfvoError as exc:
+        return Outcome(error=exc, clean=True)
+
+    done: list[ChangeSet] = []
+    for changeset in plan.changesets:
+        controller = substrate.controller_for(changeset.domain)
+        try:
+            with journal.step(f"push:{changeset.id}", f"{controller.protocol} {controller.address}"):
+                # The compensation (changeset.inverse()) is part of the persisted plan, so
+                # it is known before the forward step runs.
+                apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+            done.append(changeset)
+        except NfvoError as exc:
+            clean = compensate(journal, substrate, done, connect, confirm_timeout_s)
+            return Outcome(error=exc, clean=clean, verdict=verdict)
+    return Outcome(verdict=verdict)
+
+
+def compensate(
+    journal: Journal,
+    substrate: Substrate,
+    done: list[ChangeSet],
+    connect: Connect,
+    confirm_timeout_s: float,
+) -> bool:
+    """Undo the applied change sets, newest first. Keeps going after a failure so that
+    as much as possible is undone; returns whether everything was."""
+    clean = True
+    for changeset in reversed(done):
+        controller = substrate.controller_for(changeset.domain)
+        try:
+            with journal.step(f"undo:{changeset.id}", f"{controller.protocol} {controller.address}"):
+                apply_changeset(connect, controller, changeset.inverse(), confirm_timeout_s=confirm_timeout_s)
+        except NfvoError:
+            clean = False
+    return clean
+
+
+def teardown(
+    journal: Journal,
+    substrate: Substrate,
+    plan: DeploymentPlan,
+    connect: Connect,
+    confirm_timeout_s: float,
+) -> NfvoError | None:
+    """Remove a slice from every domain (reverse order of deployment). Tries every domain
+    even after one fails, and returns the first error."""
+    first_error: NfvoError | None = None
+    for changeset in plan.teardown().changesets:
+        controller = substrate.controller_for(changeset.domain)
+        try:
+            with journal.step(f"remove:{changeset.domain}", f"{controller.protocol} {controller.address}"):
+                apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+        except NfvoError as exc:
+            first_error = first_error or exc
+    return first_error

@@ -1,0 +1,5 @@
+"""Persistence: slice instances, operations and the capacity ledger (SQLAlchemy)."""
+
+from nfvo.store.repository import Store, utcnow
+
+__all__ = ["Store", "utcnow"]

@@ -1,0 +1,285 @@
+"""The store: slice instances, operations with their journal, and the capacity ledger.
+
+SQLite is the embedded default. Every write transaction on SQLite starts with
+``BEGIN IMMEDIATE`` so that admitting a slice (read the ledger, place, reserve) is
+serialised across threads *and* processes: two requests can never both see the same
+free capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from nfvo.domain import (
+    ConflictError,
+    DeploymentPlan,
+    ErrorInfo,
+    NotFoundError,
+    Operation,
+    OperationKind,
+    OperationState,
+    Placement,
+    Resources,
+    SliceInstance,
+    SliceRequest,
+    SliceState,
+    StepRecord,
+    Usage,
+    Verdict,
+)
+from nfvo.store import codec
+from nfvo.store.tables import Base, OperationRow, ReservationRow, SliceRow
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_begin_immediate(engine: Engine) -> None:
+    # pysqlite's own transaction handling issues a deferred BEGIN lazily; take control so
+    # that every transaction takes the write lock up front (the documented SQLAlchemy recipe).
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        is_sqlite = url.startswith("sqlite")
+        connect_args = {"check_same_thread": False, "timeout": 30} if is_sqlite else {}
+        self.engine = create_engine(url, connect_args=connect_args)
+        if is_sqlite:
+            _sqlite_begin_immediate(self.engine)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # --- admission: ledger read, placement and reservation in one transaction ---------
+
+    def admit(
+        self,
+        decide: Callable[[Usage], tuple[SliceInstance, Operation, Usage]],
+    ) -> tuple[SliceInstance, Operation]:
+        """Record a new slice, its first operation and its reservation atomically.
+
+        `decide` receives the capacity currently held by every slice and returns what to
+        record; it runs inside the transaction, so nobody else can reserve meanwhile. If
+        it raises, nothing is written.
+        """
+        with self._tx() as session:
+            instance, operation, usage = decide(self._usage(session))
+            session.add(_slice_row(instance))
+            session.flush()  # the slice row must exist before rows that reference it
+            session.add(_operation_row(operation))
+            session.add_all(_reservation_rows(instance.id, usage))
+        return instance, operation
+
+    def usage(self) -> Usage:
+        with self._tx() as session:
+            return self._usage(session)
+
+    @staticmethod
+    def _usage(session: Session) -> Usage:
+        sites: dict[str, Resources] = {}
+        links: dict[str, float] = {}
+        for row in session.scalars(select(ReservationRow)):
+            if row.resource_kind == "site":
+                sites[row.resource] = sites.get(row.resource, Resources()) + Resources(row.cpu, row.memory_gb)
+            else:
+                links[row.resource] = links.get(row.resource, 0.0) + row.bandwidth_mbps
+        return Usage(sites, links)
+
+    def release(self, slice_id: str) -> None:
+        with self._tx() as session:
+            session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
+
+    # --- slices -------------------------------------------------------------------
+
+    def get_slice(self, slice_id: str) -> SliceInstance:
+        with self._tx() as session:
+            row = session.get(SliceRow, slice_id)
+            if row is None:
+                raise NotFoundError(f"no slice with id {slice_id!r}", hint="GET /api/v1/slices lists them")
+            return _slice_from_row(row)
+
+    def list_slices(self, *, tenant: str | None = None, state: SliceState | None = None) -> list[SliceInstance]:
+        query = select(SliceRow).order_by(SliceRow.created_at)
+        if tenant is not None:
+            query = query.where(SliceRow.tenant == tenant)
+        if state is not None:
+            query = query.where(SliceRow.state == state.value)
+        with self._tx() as session:
+            return [_slice_from_row(row) for row in session.scalars(query)]
+
+    def transition(self, slice_id: str, allowed: tuple[SliceState, ...], to: SliceState) -> SliceInstance:
+        """Move a slice to `to` only if it is in one of `allowed` (compare-and-set), so two
+        operations can never start on the same slice."""
+        with self._tx() as session:
+            row = session.get(SliceRow, slice_id)
+            if row is None:
+                raise NotFoundError(f"no slice with id {slice_id!r}", hint="GET /api/v1/slices lists them")
+            if SliceState(row.state) not in allowed:
+                raise ConflictError(
+                    f"slice {slice_id} is {row.state}; this needs it to be "
+                    + " or ".join(s.value for s in allowed),
+                    hint="wait for its running operation to end (GET /api/v1/operations?slice_id=...)",
+                )
+            row.state = to.value
+            return _slice_from_row(row)
+
+    def update_slice(
+        self,
+        slice_id: str,
+        *,
+        state: SliceState | None = None,
+        plan: DeploymentPlan | None = None,
+        verdict: Verdict | None = None,
+        release: bool = False,
+    ) -> None:
+        """Change a slice; with `release`, free its capacity in the same transaction."""
+        with self._tx() as session:
+            row = session.get(SliceRow, slice_id)
+            if row is None:
+                raise NotFoundError(f"no slice with id {slice_id!r}")
+            if state is not None:
+                row.state = state.value
+            if plan is not None:
+                row.plan = codec.dump(plan)
+            if verdict is not None:
+                row.verdict = codec.dump(verdict)
+            if release:
+                session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
+
+    # --- operations ---------------------------------------------------------------
+
+    def add_operation(self, operation: Operation) -> None:
+        with self._tx() as session:
+            session.add(_operation_row(operation))
+
+    def get_operation(self, operation_id: str) -> Operation:
+        with self._tx() as session:
+            row = session.get(OperationRow, operation_id)
+            if row is None:
+                raise NotFoundError(f"no operation with id {operation_id!r}")
+            return _operation_from_row(row)
+
+    def list_operations(self, *, slice_id: str | None = None) -> list[Operation]:
+        query = select(OperationRow).order_by(OperationRow.started_at)
+        if slice_id is not None:
+            query = query.where(OperationRow.slice_id == slice_id)
+        with self._tx() as session:
+            return [_operation_from_row(row) for row in session.scalars(query)]
+
+    def update_operation(
+        self,
+        operation_id: str,
+        *,
+        state: OperationState | None = None,
+        steps: tuple[StepRecord, ...] | None = None,
+        error: ErrorInfo | None = None,
+    ) -> None:
+        with self._tx() as session:
+            row = session.get(OperationRow, operation_id)
+            if row is None:
+                raise NotFoundError(f"no operation with id {operation_id!r}")
+            if state is not None:
+                row.state = state.value
+                if state.is_final:
+                    row.finished_at = utcnow()
+            if steps is not None:
+                row.steps = [codec.dump(step) for step in steps]
+            if error is not None:
+                row.error = codec.dump(error)
+
+
+# --- row ↔ domain ---------------------------------------------------------------------
+
+
+def _slice_row(instance: SliceInstance) -> SliceRow:
+    return SliceRow(
+        id=instance.id,
+        name=instance.name,
+        tenant=instance.tenant,
+        template=instance.template,
+        state=instance.state.value,
+        created_at=instance.created_at,
+        request=codec.dump(instance.request),
+        placement=codec.dump(instance.placement) if instance.placement else None,
+        plan=codec.dump(instance.plan) if instance.plan else None,
+        verdict=codec.dump(instance.verdict) if instance.verdict else None,
+    )
+
+
+def _slice_from_row(row: SliceRow) -> SliceInstance:
+    return SliceInstance(
+        id=row.id,
+        name=row.name,
+        tenant=row.tenant,
+        template=row.template,
+        state=SliceState(row.state),
+        request=codec.load(SliceRequest, row.request),
+        created_at=row.created_at,
+        placement=codec.load(Placement, row.placement) if row.placement else None,
+        plan=codec.load(DeploymentPlan, row.plan) if row.plan else None,
+        verdict=codec.load(Verdict, row.verdict) if row.verdict else None,
+    )
+
+
+def _operation_row(operation: Operation) -> OperationRow:
+    return OperationRow(
+        id=operation.id,
+        slice_id=operation.slice_id,
+        kind=operation.kind.value,
+        state=operation.state.value,
+        started_at=operation.started_at,
+        finished_at=operation.finished_at,
+        steps=[codec.dump(step) for step in operation.steps],
+        error=codec.dump(operation.error) if operation.error else None,
+    )
+
+
+def _operation_from_row(row: OperationRow) -> Operation:
+    return Operation(
+        id=row.id,
+        slice_id=row.slice_id,
+        kind=OperationKind(row.kind),
+        state=OperationState(row.state),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        steps=tuple(codec.load(StepRecord, step) for step in row.steps or ()),
+        error=codec.load(ErrorInfo, row.error) if row.error else None,
+    )
+
+
+def _reservation_rows(slice_id: str, usage: Usage) -> list[ReservationRow]:
+    rows = [
+        ReservationRow(slice_id=slice_id, resource_kind="site", resource=site, cpu=res.cpu, memory_gb=res.memory_gb)
+        for site, res in usage.sites.items()
+    ]
+    rows += [
+        ReservationRow(slice_id=slice_id, resource_kind="link", resource=key, bandwidth_mbps=bw)
+        for key, bw in usage.links_mbps.items()
+    ]
+    return rows

@@ -1,0 +1,58 @@
+"""SQLAlchemy tables: slice instances, operations (with their step journal), reservations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SliceRow(Base):
+    __tablename__ = "slices"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    template: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Domain objects serialised with pydantic (see codec.py): the exact request, the
+    # placement with the engine and seed that produced it, the plan, the twin's verdict.
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    placement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class OperationRow(Base):
+    __tablename__ = "operations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slice_id: Mapped[str] = mapped_column(ForeignKey("slices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ReservationRow(Base):
+    """Capacity one slice holds on one site or link: the ledger is the sum of these rows."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (Index("ix_reservation_resource", "resource_kind", "resource"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slice_id: Mapped[str] = mapped_column(ForeignKey("slices.id"), index=True)
+    resource_kind: Mapped[str] = mapped_column(String(10))  # "site" | "link"
+    resource: Mapped[str] = mapped_column(String(200))  # site name or link key
+    cpu: Mapped[float] = mapped_column(Float, default=0.0)
+    memory_gb: Mapped[float] = mapped_column(Float, default=0.0)
+    bandwidth_mbps: Mapped[float] = mapped_column(Float, default=0.0)
