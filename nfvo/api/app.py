@@ -36,8 +36,12 @@ def list_templates() -> list[dict[str, str]]:
     return [{"name": name, "location": f"{PREFIX}/templates/{name}"} for name in catalog.example_names()]
 
 
-@router.get("/templates/{name}", tags=["catalog"], response_class=Response,
-            responses={200: {"content": {"application/yaml": {}}}})
+@router.get(
+    "/templates/{name}",
+    tags=["catalog"],
+    response_class=Response,
+    responses={200: {"content": {"application/yaml": {}}}},
+)
 def get_template(name: str) -> Response:
     return Response(_template_path(name).read_text(encoding="utf-8"), media_type="application/yaml")
 
@@ -53,7 +57,9 @@ def _template_path(name: str) -> Path:
 
 @router.post("/slices", status_code=status.HTTP_202_ACCEPTED, tags=["slices"], response_model=SliceAccepted)
 def create_slice(body: SliceCreate, response: Response, orchestrator: OrchestratorDep) -> SliceAccepted:
-    source: Path | str = _template_path(body.template) if body.template is not None else str(body.template_yaml)
+    source: Path | str = (
+        _template_path(body.template) if body.template is not None else str(body.template_yaml)
+    )
     instance, operation = orchestrator.instantiate(source, body.inputs, name=body.name, tenant=body.tenant)
     response.headers["Location"] = f"{PREFIX}/operations/{operation.id}"
     return SliceAccepted(slice=SliceView.of(instance), operation=OperationView.of(operation))

@@ -27,21 +27,38 @@ def _nfvo_error(_request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {"hint": exc.hint}
     if isinstance(exc, InputError):
         extra["diagnostics"] = [
-            {"code": d.code, "message": d.message, "path": d.path, "hint": d.hint,
-             "file": d.file, "line": d.line, "column": d.column}
+            {
+                "code": d.code,
+                "message": d.message,
+                "path": d.path,
+                "hint": d.hint,
+                "file": d.file,
+                "line": d.line,
+                "column": d.column,
+            }
             for d in exc.diagnostics
         ]
     if isinstance(exc, InfeasibleError):
         b = exc.blocking
-        extra["blocking"] = {"kind": b.kind, "subject": b.subject, "required": b.required,
-                             "best_achievable": b.best_achievable, "unit": b.unit, **b.details}
+        extra["blocking"] = {
+            "kind": b.kind,
+            "subject": b.subject,
+            "required": b.required,
+            "best_achievable": b.best_achievable,
+            "unit": b.unit,
+            **b.details,
+        }
     return problem(exc.http_status, exc.code, exc.title, exc.detail, **extra)
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     diagnostics = [
-        {"code": "invalid-field", "path": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
+        {
+            "code": "invalid-field",
+            "path": ".".join(str(p) for p in err.get("loc", ())),
+            "message": err.get("msg", ""),
+        }
         for err in exc.errors()
     ]
     detail = "; ".join(f"{d['path']}: {d['message']}" for d in diagnostics)
@@ -56,7 +73,9 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     # A bug: log it with its trace, but never send a trace to the client.
     log.exception("unhandled error", exc_info=exc)
-    return problem(500, "internal-error", "Internal error", "an unexpected error occurred; it has been logged")
+    return problem(
+        500, "internal-error", "Internal error", "an unexpected error occurred; it has been logged"
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -16,7 +16,9 @@ class SliceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     template: str | None = Field(None, description="name of a catalog template, e.g. 'urllc'", max_length=200)
-    template_yaml: str | None = Field(None, description="a TOSCA template in our profile, inline", max_length=1_000_000)
+    template_yaml: str | None = Field(
+        None, description="a TOSCA template in our profile, inline", max_length=1_000_000
+    )
     inputs: dict[str, Any] = Field(default_factory=dict, description="values for the template's inputs")
     name: str | None = Field(None, max_length=200, description="display name; defaults to the template's")
     tenant: str = Field("default", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -24,7 +26,9 @@ class SliceCreate(BaseModel):
     @model_validator(mode="after")
     def _exactly_one_template(self) -> SliceCreate:
         if (self.template is None) == (self.template_yaml is None):
-            raise ValueError("give exactly one of 'template' (a catalog name) or 'template_yaml' (inline YAML)")
+            raise ValueError(
+                "give exactly one of 'template' (a catalog name) or 'template_yaml' (inline YAML)"
+            )
         return self
 
 
@@ -62,7 +66,12 @@ class PlacementView(BaseModel):
             cost=round(placement.cost, 3),
             functions=dict(placement.assignments),
             routes=[
-                RouteView(vlink=r.vlink, path=list(r.sites), latency_ms=r.latency_ms, bandwidth_mbps=r.bandwidth_mbps)
+                RouteView(
+                    vlink=r.vlink,
+                    path=list(r.sites),
+                    latency_ms=r.latency_ms,
+                    bandwidth_mbps=r.bandwidth_mbps,
+                )
                 for r in placement.routes
             ],
             budgets=[
@@ -114,8 +123,12 @@ class SliceView(BaseModel):
         verdict = None
         if instance.verdict is not None:
             v = instance.verdict
-            verdict = {"ok": v.ok, "failed_step": v.failed_step, "reason": v.reason,
-                       "simulated_duration_s": v.simulated_duration_s}
+            verdict = {
+                "ok": v.ok,
+                "failed_step": v.failed_step,
+                "reason": v.reason,
+                "simulated_duration_s": v.simulated_duration_s,
+            }
         return cls(
             id=instance.id,
             name=instance.name,
@@ -152,8 +165,13 @@ class OperationView(BaseModel):
     def of(cls, op: Operation) -> OperationView:
         error = None
         if op.error is not None:
-            error = {"code": op.error.code, "title": op.error.title, "detail": op.error.detail,
-                     "hint": op.error.hint, **dict(op.error.extra)}
+            error = {
+                "code": op.error.code,
+                "title": op.error.title,
+                "detail": op.error.detail,
+                "hint": op.error.hint,
+                **dict(op.error.extra),
+            }
         return cls(
             id=op.id,
             slice_id=op.slice_id,
@@ -162,8 +180,13 @@ class OperationView(BaseModel):
             started_at=op.started_at,
             finished_at=op.finished_at,
             steps=[
-                StepView(name=s.name, state=s.state.value, started_at=s.started_at, finished_at=s.finished_at,
-                         detail=s.detail)
+                StepView(
+                    name=s.name,
+                    state=s.state.value,
+                    started_at=s.started_at,
+                    finished_at=s.finished_at,
+                    detail=s.detail,
+                )
                 for s in op.steps
             ],
             error=error,
@@ -186,16 +209,25 @@ class SubstrateView(BaseModel):
         sites = []
         for site in substrate.sites:
             used = usage.sites.get(site.name)
-            sites.append({
-                "name": site.name, "role": site.role.value,
-                "cpu": site.capacity.cpu, "memory_gb": site.capacity.memory_gb,
-                "cpu_used": round(used.cpu, 6) if used else 0.0,
-                "memory_gb_used": round(used.memory_gb, 6) if used else 0.0,
-            })
+            sites.append(
+                {
+                    "name": site.name,
+                    "role": site.role.value,
+                    "cpu": site.capacity.cpu,
+                    "memory_gb": site.capacity.memory_gb,
+                    "cpu_used": round(used.cpu, 6) if used else 0.0,
+                    "memory_gb_used": round(used.memory_gb, 6) if used else 0.0,
+                }
+            )
         links = [
-            {"key": link.key, "a": link.a, "b": link.b, "latency_ms": link.latency_ms,
-             "capacity_mbps": link.capacity_mbps,
-             "used_mbps": round(usage.links_mbps.get(link.key, 0.0), 6)}
+            {
+                "key": link.key,
+                "a": link.a,
+                "b": link.b,
+                "latency_ms": link.latency_ms,
+                "capacity_mbps": link.capacity_mbps,
+                "used_mbps": round(usage.links_mbps.get(link.key, 0.0), 6),
+            }
             for link in substrate.links
         ]
         # Credentials are never part of a response.

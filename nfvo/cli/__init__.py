@@ -30,7 +30,9 @@ def lab(
     demo: Annotated[bool, typer.Option(help="deploy the three example slices, tear one down, exit")] = False,
     host: Annotated[str, typer.Option(help="API address (loopback by default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="API port")] = 8080,
-    db: Annotated[Path | None, typer.Option(help="SQLite file to keep (default: a fresh temporary one)")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="SQLite file to keep (default: a fresh temporary one)")
+    ] = None,
     substrate: SubstrateOpt = None,
     ephemeral_ports: Annotated[
         bool, typer.Option(help="let the OS pick the emulated controllers' ports")
@@ -57,7 +59,7 @@ def lab(
         typer.echo(f"API: {rt.base_url}/api/v1 (OpenAPI docs at {rt.base_url}/docs). Ctrl-C stops.")
         typer.echo(
             f"Try: curl -s -X POST {rt.base_url}/api/v1/slices -H 'content-type: application/json' "
-            "-d '{\"template\": \"urllc\"}'"
+            '-d \'{"template": "urllc"}\''
         )
         rt.server.run()
 
@@ -71,9 +73,9 @@ def study(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Poisson arrivals of the example slices: blocking probability and utilisation."""
-    from nfvo.cli.study import default_mix, run
+    from nfvo.cli.study import run
 
-    result = run(substrate or example_substrate(), default_mix(load), arrivals=arrivals, seed=seed)
+    result = run(substrate or example_substrate(), load=load, arrivals=arrivals, seed=seed)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:

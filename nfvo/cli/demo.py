@@ -61,7 +61,9 @@ def run_demo(base_url: str) -> bool:
 def _report_slice(sl: dict[str, Any], op: dict[str, Any]) -> bool:
     good = op["state"] == "COMPLETED" and sl["state"] == "ACTIVE"
     mark = "✓" if good else "✗"
-    typer.echo(f"\n{mark} {sl['name']} [{sl['slice_type']}] {sl['id']}: operation {op['state']}, slice {sl['state']}")
+    typer.echo(
+        f"\n{mark} {sl['name']} [{sl['slice_type']}] {sl['id']}: operation {op['state']}, slice {sl['state']}"
+    )
     if op.get("error"):
         typer.echo(f"    error: {op['error']['detail']}")
     placement = sl.get("placement") or {}

@@ -49,9 +49,10 @@ def lab_runtime(
 ) -> Iterator[LabRuntime]:
     """Start everything; on exit stop the API, finish running operations, stop the lab."""
     substrate = load_substrate(substrate_file)
-    with tempfile.TemporaryDirectory(prefix="nfvo-lab-") as scratch, Lab(
-        substrate, ephemeral_ports=ephemeral_ports
-    ) as lab:
+    with (
+        tempfile.TemporaryDirectory(prefix="nfvo-lab-") as scratch,
+        Lab(substrate, ephemeral_ports=ephemeral_ports) as lab,
+    ):
         url = db_url_for(db, Path(scratch))
         store = Store(url)
         orchestrator = Orchestrator(store, lab.substrate)

@@ -153,7 +153,11 @@ class Orchestrator:
         returns its last terminate operation (idempotent)."""
         current = self.store.get_slice(slice_id)
         if current.state in (SliceState.TERMINATED, SliceState.NOT_INSTANTIATED):
-            done = [op for op in self.store.list_operations(slice_id=slice_id) if op.kind is OperationKind.TERMINATE]
+            done = [
+                op
+                for op in self.store.list_operations(slice_id=slice_id)
+                if op.kind is OperationKind.TERMINATE
+            ]
             if done:
                 return done[-1]
             raise ConflictError(f"slice {slice_id} is {current.state}: nothing is deployed")
@@ -202,4 +206,3 @@ class Orchestrator:
         if future is not None:
             future.result(timeout=timeout_s)
         return self.store.get_operation(operation_id)
-

@@ -8,6 +8,7 @@ Temporary errors (controller unreachable, timeouts) are retried with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -47,7 +48,9 @@ def apply_changeset(
             time.sleep(random.uniform(0, backoff_s * 2 ** (attempt - 1)))
 
 
-def _apply_once(connect: Connect, controller: Controller, changeset: ChangeSet, confirm_timeout_s: float) -> None:
+def _apply_once(
+    connect: Connect, controller: Controller, changeset: ChangeSet, confirm_timeout_s: float
+) -> None:
     adapter = connect(controller)
     adapter.open()
     try:
@@ -65,10 +68,8 @@ def _apply_once(connect: Connect, controller: Controller, changeset: ChangeSet, 
 
 def _quietly(action: Callable[[], None]) -> None:
     # Used only on paths that are already failing: the first error is the one to report.
-    try:
+    with contextlib.suppress(NfvoError):
         action()
-    except NfvoError:
-        pass
 
 
 def verify(adapter: DomainAdapter, changeset: ChangeSet) -> None:
@@ -101,7 +102,9 @@ def same_leaf(expected: Leaf, actual: object) -> bool:
     """Compare a sent leaf with what a server returned (NETCONF gives strings, gNMI JSON)."""
     if isinstance(expected, tuple):
         items = actual if isinstance(actual, list | tuple) else [actual] if actual is not None else []
-        return len(items) == len(expected) and all(same_leaf(e, a) for e, a in zip(expected, items, strict=True))
+        return len(items) == len(expected) and all(
+            same_leaf(e, a) for e, a in zip(expected, items, strict=True)
+        )
     if isinstance(expected, bool):
         return str(actual).lower() == str(expected).lower()
     if isinstance(expected, int | float):

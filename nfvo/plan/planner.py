@@ -143,7 +143,12 @@ def _functions_edits(
             ConfigEdit(
                 EditOp.MERGE,
                 (*root, PathElem("function", (("name", nf.name),))),
-                {"kind": nf.kind, "site": site, "cpu": _num(nf.demand.cpu), "memory-gb": _num(nf.demand.memory_gb)},
+                {
+                    "kind": nf.kind,
+                    "site": site,
+                    "cpu": _num(nf.demand.cpu),
+                    "memory-gb": _num(nf.demand.memory_gb),
+                },
             )
         )
         sites[site] = sites.get(site, Resources()) + nf.demand

@@ -124,7 +124,9 @@ class Store:
                 raise NotFoundError(f"no slice with id {slice_id!r}", hint="GET /api/v1/slices lists them")
             return _slice_from_row(row)
 
-    def list_slices(self, *, tenant: str | None = None, state: SliceState | None = None) -> list[SliceInstance]:
+    def list_slices(
+        self, *, tenant: str | None = None, state: SliceState | None = None
+    ) -> list[SliceInstance]:
         query = select(SliceRow).order_by(SliceRow.created_at)
         if tenant is not None:
             query = query.where(SliceRow.tenant == tenant)
@@ -275,7 +277,9 @@ def _operation_from_row(row: OperationRow) -> Operation:
 
 def _reservation_rows(slice_id: str, usage: Usage) -> list[ReservationRow]:
     rows = [
-        ReservationRow(slice_id=slice_id, resource_kind="site", resource=site, cpu=res.cpu, memory_gb=res.memory_gb)
+        ReservationRow(
+            slice_id=slice_id, resource_kind="site", resource=site, cpu=res.cpu, memory_gb=res.memory_gb
+        )
         for site, res in usage.sites.items()
     ]
     rows += [

@@ -64,7 +64,8 @@ class Lab:
     def holds_nothing(self) -> bool:
         """True when no controller holds any slice configuration."""
         return all(not gn.snapshot().get("slices", {}).get("slice") for gn in self.gnmi.values()) and all(
-            "<slice>" not in nc.running_xml() and ":slice>" not in nc.running_xml() for nc in self.netconf.values()
+            "<slice>" not in nc.running_xml() and ":slice>" not in nc.running_xml()
+            for nc in self.netconf.values()
         )
 
     def __enter__(self) -> Lab:

@@ -69,7 +69,9 @@ def test_edits_undo_and_demand() -> None:
     assert core.demand.sites == {"edge-1": Resources(4, 8)}
     assert ran.demand.sites == {"cell-1": Resources(2, 4)}
     for cs in (transport, core, ran):
-        assert [(e.op, format_path(e.path)) for e in cs.undo] == [(EditOp.DELETE, "/slices/slice[name=slice-1]")]
+        assert [(e.op, format_path(e.path)) for e in cs.undo] == [
+            (EditOp.DELETE, "/slices/slice[name=slice-1]")
+        ]
     assert core.edits[0].leaves["sst"] == 2
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from nfvo.domain import (
     SLA,
+    BlockingConstraint,
     ConflictError,
     InfeasibleError,
-    BlockingConstraint,
     NotFoundError,
     Operation,
     OperationKind,
@@ -76,7 +76,7 @@ def test_concurrent_admissions_never_oversubscribe(store: Store) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert len(accepted) == 3 and len(refused) == 21  # 3 × 3 vCPU fit in 10
+    assert len(accepted) == 3 and len(refused) == 21  # three slices of 3 vCPU fit in 10
     assert store.usage().sites["edge-1"].cpu == 9
     assert sorted(s.id for s in store.list_slices()) == sorted(accepted)
 

@@ -1,0 +1,18 @@
+"""The catalog: slice templates (TOSCA) → SliceRequest, and substrate files → Substrate.
+
+The only code that imports tosca-parser, and only on the first template it loads.
+"""
+
+from __future__ import annotations
+
+from nfvo.catalog.loader import load_template, validate_template
+from nfvo.catalog.substrate_file import load_substrate, parse_substrate
+from nfvo.resources import models_dir
+
+
+def example_names() -> list[str]:
+    """Names of the example templates shipped in models/templates (e.g. "embb")."""
+    return sorted(p.stem for p in (models_dir() / "templates").glob("*.yaml"))
+
+
+__all__ = ["example_names", "load_substrate", "load_template", "parse_substrate", "validate_template"]

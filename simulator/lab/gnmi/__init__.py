@@ -1,0 +1,1 @@
+"""Parts of the lab gNMI server (`simulator.lab.gnmi_server.GnmiServer` is the entry point)."""
