@@ -29,6 +29,10 @@ class LabRuntime:
 
     @property
     def base_url(self) -> str:
+        # With port 0 the OS picked one: ask the listening socket once the server is up.
+        if self.server.started and self.server.servers and self.server.servers[0].sockets:
+            host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+            return f"http://{host}:{port}"
         return f"http://{self.server.config.host}:{self.server.config.port}"
 
 

@@ -61,13 +61,6 @@ class Lab:
         self.netconf.clear()
         self.gnmi.clear()
 
-    def holds_nothing(self) -> bool:
-        """True when no controller holds any slice configuration."""
-        return all(not gn.snapshot().get("slices", {}).get("slice") for gn in self.gnmi.values()) and all(
-            "<slice>" not in nc.running_xml() and ":slice>" not in nc.running_xml()
-            for nc in self.netconf.values()
-        )
-
     def __enter__(self) -> Lab:
         return self.start()
 
