@@ -43,12 +43,17 @@ def _nfvo_error(_request: Request, exc: Exception) -> JSONResponse:
         extra["blocking"] = {
             "kind": b.kind,
             "subject": b.subject,
-            "required": b.required,
-            "best_achievable": b.best_achievable,
+            "required": _rounded(b.required),
+            "best_achievable": _rounded(b.best_achievable),
             "unit": b.unit,
             **b.details,
         }
     return problem(exc.http_status, exc.code, exc.title, exc.detail, **extra)
+
+
+def _rounded(value: float | None) -> float | None:
+    # Sums of link latencies carry float noise (0.8999999999999999); 6 decimals is plenty.
+    return round(value, 6) if value is not None else None
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

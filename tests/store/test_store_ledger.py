@@ -96,3 +96,9 @@ def test_release_frees_capacity_with_the_state_change(store: Store) -> None:
     store.update_slice("s1", state=SliceState.TERMINATED, release=True)
     assert store.usage() == Usage()
     assert store.get_slice("s1").state is SliceState.TERMINATED
+
+
+def test_timestamps_come_back_timezone_aware(store: Store) -> None:
+    admit_one(store, "s1", 1)
+    assert store.get_slice("s1").created_at.tzinfo is not None
+    assert store.get_operation("op-s1").started_at.utcoffset() is not None
