@@ -156,10 +156,14 @@ def test_impossible_latency_budget_is_rejected_and_leaves_nothing(api: str, lab:
         ({"template_yaml": "tosca_definitions_version: [unclosed"}, "invalid-template"),
         ({"template": "urllc", "inputs": {"no_such_input": 1}}, "invalid-template"),
         ({"template": "urllc", "tenant": "bad tenant!"}, "invalid-request"),
+        ({"template": "urllc", "inputs": {"cell_site": "cell-99"}}, "placement-infeasible"),
+        ({"template": "urllc", "inputs": {"throughput_mbps": "lots"}}, "invalid-template"),
+        ({"template": "urllc", "inputs": {"throughput_mbps": -5}}, "invalid-template"),
+        ([1, 2], "invalid-request"),
     ],
 )
 def test_bad_requests_get_precise_problems_and_leave_nothing(
-    api: str, lab: Lab, body: dict[str, Any], code: str
+    api: str, lab: Lab, body: Any, code: str
 ) -> None:
     with httpx.Client(base_url=api, timeout=30) as client:
         before = client.get("/api/v1/substrate").json()
@@ -180,6 +184,15 @@ def test_malformed_template_diagnostics_carry_lines(api: str) -> None:
     diagnostics = reply.json()["diagnostics"]
     assert len(diagnostics) >= 2
     assert any(d.get("line") for d in diagnostics)
+
+
+def test_a_body_that_is_not_json_is_a_problem(api: str) -> None:
+    with httpx.Client(base_url=api, timeout=30) as client:
+        reply = client.post(
+            "/api/v1/slices", content=b"{not json", headers={"content-type": "application/json"}
+        )
+    assert reply.status_code == 422
+    assert reply.json()["code"] == "invalid-request"
 
 
 def test_unknown_ids_are_404_problems(api: str) -> None:
