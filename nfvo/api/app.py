@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 
 from nfvo import catalog
 from nfvo.api import problems
-from nfvo.api.schemas import OperationView, SliceAccepted, SliceCreate, SliceView, SubstrateView
-from nfvo.domain import NotFoundError, SliceState
+from nfvo.api.schemas import (
+    OperationView,
+    SliceAccepted,
+    SliceCreate,
+    SliceView,
+    SubstrateView,
+    TemplateCheck,
+    TemplateUpload,
+    TemplateView,
+)
+from nfvo.domain import SliceState, TemplateError, TemplateVersion
 from nfvo.lifecycle import Orchestrator
-from nfvo.resources import example_template
 
 PREFIX = "/api/v1"
+YAML: dict[int | str, dict[str, object]] = {200: {"content": {"application/yaml": {}}}}
 
 
 def get_orchestrator(request: Request) -> Orchestrator:
@@ -32,35 +40,68 @@ def health() -> dict[str, str]:
 
 
 @router.get("/templates", tags=["catalog"])
-def list_templates() -> list[dict[str, str]]:
-    return [{"name": name, "location": f"{PREFIX}/templates/{name}"} for name in catalog.example_names()]
+def list_templates(orchestrator: OrchestratorDep) -> list[TemplateView]:
+    """The latest version of every template in the catalog."""
+    return [TemplateView.of(t) for t in orchestrator.store.list_templates()]
 
 
-@router.get(
-    "/templates/{name}",
-    tags=["catalog"],
-    response_class=Response,
-    responses={200: {"content": {"application/yaml": {}}}},
-)
-def get_template(name: str) -> Response:
-    return Response(_template_path(name).read_text(encoding="utf-8"), media_type="application/yaml")
+@router.post("/templates", status_code=status.HTTP_201_CREATED, tags=["catalog"])
+def upload_template(body: TemplateUpload, response: Response, orchestrator: OrchestratorDep) -> TemplateView:
+    """Add a template (a new version when `name` exists with other content). It is
+    validated first: an invalid template is refused with every problem found."""
+    _refuse_if_invalid(body.content, {})
+    info = orchestrator.store.add_template(body.name, body.content)
+    response.headers["Location"] = TemplateView.of(info).location
+    return TemplateView.of(info)
 
 
-def _template_path(name: str) -> Path:
-    if name not in catalog.example_names():
-        raise NotFoundError(
-            f"no template named {name!r} in the catalog",
-            hint="available: " + ", ".join(catalog.example_names()) + "; or send template_yaml inline",
-        )
-    return example_template(name)
+@router.post("/templates/validate", tags=["catalog"])
+def validate_template(body: TemplateCheck) -> dict[str, object]:
+    """Check a template (and inputs) without storing it: 200 when valid, else 422 with
+    one diagnostic per problem."""
+    _refuse_if_invalid(body.content, body.inputs)
+    return {"valid": True, "diagnostics": []}
+
+
+def _refuse_if_invalid(content: str, inputs: dict[str, object]) -> None:
+    diagnostics = catalog.validate_template(content, inputs)
+    if diagnostics:
+        raise TemplateError(f"{len(diagnostics)} problem(s) in the slice template", diagnostics)
+
+
+@router.get("/templates/{name}", tags=["catalog"], response_class=Response, responses=YAML)
+def get_template(name: str, orchestrator: OrchestratorDep) -> Response:
+    """The latest version's YAML."""
+    info, content = orchestrator.store.get_template(name)
+    return _yaml(info, content)
+
+
+@router.get("/templates/{name}/versions", tags=["catalog"])
+def template_versions(name: str, orchestrator: OrchestratorDep) -> list[TemplateView]:
+    return [TemplateView.of(t) for t in orchestrator.store.template_versions(name)]
+
+
+@router.get("/templates/{name}/versions/{version}", tags=["catalog"], response_class=Response, responses=YAML)
+def get_template_version(name: str, version: int, orchestrator: OrchestratorDep) -> Response:
+    info, content = orchestrator.store.get_template(name, version)
+    return _yaml(info, content)
+
+
+def _yaml(info: TemplateVersion, content: str) -> Response:
+    headers = {"X-Template-Version": str(info.version), "ETag": f'"{info.sha256}"'}
+    return Response(content, media_type="application/yaml", headers=headers)
 
 
 @router.post("/slices", status_code=status.HTTP_202_ACCEPTED, tags=["slices"], response_model=SliceAccepted)
 def create_slice(body: SliceCreate, response: Response, orchestrator: OrchestratorDep) -> SliceAccepted:
-    source: Path | str = (
-        _template_path(body.template) if body.template is not None else str(body.template_yaml)
+    instance, operation = orchestrator.instantiate(
+        body.template,
+        body.inputs,
+        version=body.template_version,
+        template_yaml=body.template_yaml,
+        name=body.name,
+        tenant=body.tenant,
     )
-    instance, operation = orchestrator.instantiate(source, body.inputs, name=body.name, tenant=body.tenant)
     response.headers["Location"] = f"{PREFIX}/operations/{operation.id}"
     return SliceAccepted(slice=SliceView.of(instance), operation=OperationView.of(operation))
 

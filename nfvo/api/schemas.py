@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from nfvo.domain import Operation, Placement, SliceInstance, Substrate, Usage
+from nfvo.domain import Operation, Placement, SliceInstance, Substrate, TemplateVersion, Usage
 
 
 class SliceCreate(BaseModel):
@@ -16,6 +16,7 @@ class SliceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     template: str | None = Field(None, description="name of a catalog template, e.g. 'urllc'", max_length=200)
+    template_version: int | None = Field(None, ge=1, description="a catalog version; default the latest")
     template_yaml: str | None = Field(
         None, description="a TOSCA template in our profile, inline", max_length=1_000_000
     )
@@ -29,7 +30,41 @@ class SliceCreate(BaseModel):
             raise ValueError(
                 "give exactly one of 'template' (a catalog name) or 'template_yaml' (inline YAML)"
             )
+        if self.template_version is not None and self.template is None:
+            raise ValueError("'template_version' needs 'template' (a catalog name)")
         return self
+
+
+class TemplateUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
+    content: str = Field(min_length=1, max_length=1_000_000, description="the TOSCA template (YAML)")
+
+
+class TemplateCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=1, max_length=1_000_000)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateView(BaseModel):
+    name: str
+    version: int
+    sha256: str
+    created_at: datetime
+    location: str
+
+    @classmethod
+    def of(cls, info: TemplateVersion) -> TemplateView:
+        return cls(
+            name=info.name,
+            version=info.version,
+            sha256=info.sha256,
+            created_at=info.created_at,
+            location=f"/api/v1/templates/{info.name}/versions/{info.version}",
+        )
 
 
 class BudgetView(BaseModel):

@@ -1,5 +1,6 @@
 """The vocabulary every part speaks: frozen dataclasses and enums, no I/O."""
 
+from nfvo.domain.catalog import TemplateVersion
 from nfvo.domain.errors import (
     AdapterError,
     BlockingConstraint,
@@ -77,7 +78,8 @@ __all__ = [
     "PermanentError", "Placement", "PlacementError", "Placer", "PlanError", "PlanRejected",
     "Protocol", "Resources", "Route", "Scalar", "Site", "SiteRole", "SliceInstance",
     "SliceRequest", "SliceState", "SliceType", "StepRecord", "StepState", "StepTiming",
-    "Substrate", "SubstrateError", "TemplateError", "TemporaryError", "UnsupportedCapability",
+    "Substrate", "SubstrateError", "TemplateError", "TemplateVersion", "TemporaryError",
+    "UnsupportedCapability",
     "Usage", "Verdict", "VerificationFailed", "VirtualLink", "format_path", "link_key",
     "parse_path",
 ]

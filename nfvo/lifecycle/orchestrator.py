@@ -18,6 +18,7 @@ from nfvo import catalog
 from nfvo.domain import (
     ConflictError,
     DeploymentPlan,
+    InputError,
     NfvoError,
     Operation,
     OperationKind,
@@ -29,6 +30,7 @@ from nfvo.domain import (
     StepRecord,
     StepState,
     Substrate,
+    TemplateVersion,
     Usage,
 )
 from nfvo.lifecycle.journal import Journal
@@ -36,6 +38,7 @@ from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.saga import deploy, teardown
 from nfvo.placement import check_placement, place
 from nfvo.plan import build_plan
+from nfvo.resources import example_template
 from nfvo.store import Store, utcnow
 
 
@@ -61,28 +64,51 @@ class Orchestrator:
         self.confirm_timeout_s = confirm_timeout_s
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfvo-op")
         self._running: dict[str, Future[None]] = {}
+        self.register_examples()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
     # --- instantiate -----------------------------------------------------------------
 
+    def register_examples(self) -> None:
+        """Put the shipped example templates in the catalog (a no-op when unchanged)."""
+        for name in catalog.example_names():
+            self.store.add_template(name, example_template(name).read_text(encoding="utf-8"))
+
     def instantiate(
         self,
-        template: Path | str,
+        template: str | Path | None = None,
         inputs: Mapping[str, object] | None = None,
         *,
+        version: int | None = None,
+        template_yaml: str | None = None,
         name: str | None = None,
         tenant: str = "default",
     ) -> tuple[SliceInstance, Operation]:
-        """Admit a slice and start deploying it; raises (storing nothing) when it cannot be."""
+        """Admit a slice and start deploying it; raises (storing nothing) when it cannot be.
+
+        The template is a catalog name (optionally with a `version`), a file, or inline
+        YAML (`template_yaml`, recorded in the catalog as a new version if the slice is
+        admitted). The slice records the exact template version it came from.
+        """
         parse_start = utcnow()
-        request = catalog.load_template(template, inputs)
+        if template_yaml is not None:
+            content = template_yaml
+            request = catalog.load_template(template_yaml, inputs)
+        elif isinstance(template, Path):
+            content = template.read_text(encoding="utf-8")
+            request = catalog.load_template(template, inputs)
+        elif template is not None:
+            _, content = self.store.get_template(template, version)
+            request = catalog.load_template(content, inputs, name=template)
+        else:
+            raise InputError("no template given", hint="give a catalog template name or template_yaml")
         parsed = StepRecord("parse-template", StepState.DONE, parse_start, utcnow(), request.template)
         slice_id = new_id("slice")
         display_name = name or request.template
 
-        def decide(held: Usage) -> tuple[SliceInstance, Operation, Usage]:
+        def decide(held: Usage, origin: TemplateVersion) -> tuple[SliceInstance, Operation, Usage]:
             started = utcnow()
             placement = self.placer(request, self.substrate, held)
             violations = check_placement(request, self.substrate, held, placement)
@@ -102,7 +128,7 @@ class Orchestrator:
                 id=slice_id,
                 name=display_name,
                 tenant=tenant,
-                template=request.template,
+                template=origin.ref,
                 state=SliceState.INSTANTIATING,
                 request=request,
                 created_at=parse_start,
@@ -119,7 +145,7 @@ class Orchestrator:
             )
             return instance, operation, placement.usage(request)
 
-        instance, operation = self.store.admit(decide)
+        instance, operation = self.store.admit((request.template, content), decide)
         self._start(operation, self._run_instantiate, instance, operation)
         return instance, operation
 

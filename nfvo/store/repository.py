@@ -30,10 +30,11 @@ from nfvo.domain import (
     SliceRequest,
     SliceState,
     StepRecord,
+    TemplateVersion,
     Usage,
     Verdict,
 )
-from nfvo.store import codec
+from nfvo.store import codec, templates
 from nfvo.store.tables import Base, OperationRow, ReservationRow, SliceRow
 
 
@@ -80,21 +81,47 @@ class Store:
 
     def admit(
         self,
-        decide: Callable[[Usage], tuple[SliceInstance, Operation, Usage]],
+        template: tuple[str, str],
+        decide: Callable[[Usage, TemplateVersion], tuple[SliceInstance, Operation, Usage]],
     ) -> tuple[SliceInstance, Operation]:
         """Record a new slice, its first operation and its reservation atomically.
 
-        `decide` receives the capacity currently held by every slice and returns what to
-        record; it runs inside the transaction, so nobody else can reserve meanwhile. If
-        it raises, nothing is written.
+        `template` is the (name, content) the slice came from: its version is found, or
+        recorded as a new one, in the same transaction. `decide` receives the capacity
+        currently held by every slice and that version, and returns what to record; it
+        runs inside the transaction, so nobody else can reserve meanwhile. If it raises,
+        nothing is written (not even the template version).
         """
         with self._tx() as session:
-            instance, operation, usage = decide(self._usage(session))
+            version = templates.record(session, *template)
+            instance, operation, usage = decide(self._usage(session), version)
             session.add(_slice_row(instance))
             session.flush()  # the slice row must exist before rows that reference it
             session.add(_operation_row(operation))
             session.add_all(_reservation_rows(instance.id, usage))
         return instance, operation
+
+    # --- templates ----------------------------------------------------------------
+
+    def add_template(self, name: str, content: str) -> TemplateVersion:
+        with self._tx() as session:
+            return templates.record(session, name, content)
+
+    def get_template(self, name: str, version: int | None = None) -> tuple[TemplateVersion, str]:
+        with self._tx() as session:
+            return templates.fetch(session, name, version)
+
+    def template_versions(self, name: str) -> list[TemplateVersion]:
+        with self._tx() as session:
+            found = templates.versions(session, name)
+        if not found:
+            raise NotFoundError(f"no template named {name!r} in the catalog")
+        return found
+
+    def list_templates(self) -> list[TemplateVersion]:
+        """The latest version of every template."""
+        with self._tx() as session:
+            return templates.latest_of_each(session)
 
     def usage(self) -> Usage:
         with self._tx() as session:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -72,3 +83,17 @@ class ReservationRow(Base):
     cpu: Mapped[float] = mapped_column(Float, default=0.0)
     memory_gb: Mapped[float] = mapped_column(Float, default=0.0)
     bandwidth_mbps: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TemplateRow(Base):
+    """One version of a slice template, exactly as uploaded."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_template_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -114,7 +114,7 @@ def test_all_examples_deploy_within_budget(api: str) -> None:
             assert reply.status_code == 202, reply.text
             assert wait(client, reply.headers["Location"])["state"] == "COMPLETED"
         slices = client.get("/api/v1/slices").json()
-        assert sorted(s["template"] for s in slices) == ["embb", "mmtc", "urllc"]
+        assert sorted(s["template"] for s in slices) == ["embb@1", "mmtc@1", "urllc@1"]
         for sl in slices:
             assert all(b["met"] for b in sl["placement"]["budgets"])
 

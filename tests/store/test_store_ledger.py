@@ -21,6 +21,7 @@ from nfvo.domain import (
     SliceRequest,
     SliceState,
     SliceType,
+    TemplateVersion,
     Usage,
 )
 from nfvo.store import Store
@@ -30,21 +31,22 @@ REQUEST = SliceRequest("t", SLA(SliceType.EMBB), (), ())
 
 
 def admit_one(store: Store, slice_id: str, cpu: float) -> None:
-    def decide(held: Usage) -> tuple[SliceInstance, Operation, Usage]:
+    def decide(held: Usage, origin: TemplateVersion) -> tuple[SliceInstance, Operation, Usage]:
         used = held.sites.get("edge-1", Resources()).cpu
         if used + cpu > CAPACITY:
             raise InfeasibleError(BlockingConstraint("site-capacity", "edge-1", cpu, CAPACITY - used))
         now = datetime.now(UTC)
-        instance = SliceInstance(slice_id, slice_id, "t1", "t", SliceState.INSTANTIATING, REQUEST, now)
+        instance = SliceInstance(slice_id, slice_id, "t1", origin.ref, SliceState.INSTANTIATING, REQUEST, now)
         op = Operation(f"op-{slice_id}", slice_id, OperationKind.INSTANTIATE, OperationState.STARTING, now)
         return instance, op, Usage({"edge-1": Resources(cpu, cpu * 2)}, {"a--b": 100.0})
 
-    store.admit(decide)
+    store.admit(("t", "template: content"), decide)
 
 
 def test_admission_records_slice_operation_and_reservation_together(store: Store) -> None:
     admit_one(store, "s1", 4)
     assert store.get_slice("s1").state is SliceState.INSTANTIATING
+    assert store.get_slice("s1").template == "t@1"
     assert store.get_operation("op-s1").kind is OperationKind.INSTANTIATE
     assert store.usage() == Usage({"edge-1": Resources(4, 8)}, {"a--b": 100.0})
 
@@ -54,6 +56,7 @@ def test_a_refused_admission_writes_nothing(store: Store) -> None:
         admit_one(store, "big", CAPACITY + 1)
     assert store.list_slices() == [] and store.list_operations() == []
     assert store.usage() == Usage()
+    assert store.list_templates() == []  # not even the template version
 
 
 def test_concurrent_admissions_never_oversubscribe(store: Store) -> None:
@@ -102,3 +105,16 @@ def test_timestamps_come_back_timezone_aware(store: Store) -> None:
     admit_one(store, "s1", 1)
     assert store.get_slice("s1").created_at.tzinfo is not None
     assert store.get_operation("op-s1").started_at.utcoffset() is not None
+
+
+def test_template_versions_follow_content(store: Store) -> None:
+    assert store.add_template("x", "a").version == 1
+    assert store.add_template("x", "a").version == 1
+    assert store.add_template("x", "b").version == 2
+    assert store.add_template("x", "a").version == 1  # an old content is its old version
+    assert store.get_template("x")[1] == "b"
+    assert store.get_template("x", 1)[1] == "a"
+    assert [t.version for t in store.template_versions("x")] == [1, 2]
+    assert [(t.name, t.version) for t in store.list_templates()] == [("x", 2)]
+    with pytest.raises(NotFoundError):
+        store.get_template("x", 3)
