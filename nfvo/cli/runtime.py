@@ -60,6 +60,7 @@ def lab_runtime(
         url = db_url_for(db, Path(scratch))
         store = Store(url)
         orchestrator = Orchestrator(store, lab.substrate)
+        orchestrator.recover()  # a kept --db may hold operations a killed process left open
         config = uvicorn.Config(create_app(orchestrator), host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         try:

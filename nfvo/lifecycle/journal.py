@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from nfvo.domain import ErrorInfo, NfvoError, OperationState, StepRecord, StepState, TemporaryError
+from nfvo.lifecycle import crashpoints
 from nfvo.store import Store, utcnow
 
 
@@ -47,12 +48,20 @@ class Journal:
         index = len(self.steps)
         self.steps.append(StepRecord(name=name, state=StepState.RUNNING, started_at=utcnow(), detail=detail))
         self._save()
+        crashpoints.reached(f"before:{name}")
         try:
             yield
         except Exception as exc:
             self._finish(index, StepState.FAILED, str(exc))
             raise
+        crashpoints.reached(f"after:{name}")
         self._finish(index, StepState.DONE, detail)
+
+    def close_interrupted(self) -> None:
+        """Steps a crashed process left RUNNING are recorded as FAILED (interrupted)."""
+        for index, step in enumerate(self.steps):
+            if step.state is StepState.RUNNING:
+                self._finish(index, StepState.FAILED, "interrupted: the orchestrator process stopped")
 
     def _finish(self, index: int, state: StepState, detail: str) -> None:
         self.steps[index] = replace(self.steps[index], state=state, finished_at=utcnow(), detail=detail)

@@ -35,6 +35,7 @@ from nfvo.domain import (
 )
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect
+from nfvo.lifecycle.recovery import recover_open_operations
 from nfvo.lifecycle.saga import deploy, teardown
 from nfvo.placement import check_placement, place
 from nfvo.plan import build_plan
@@ -214,6 +215,13 @@ class Orchestrator:
             # retry the termination (deleting what is already gone is harmless).
             self.store.update_slice(instance.id, state=SliceState.FAILED)
             journal.set_state(OperationState.FAILED_TEMP, error)
+
+    # --- recovery ----------------------------------------------------------------------
+
+    def recover(self) -> list[Operation]:
+        """Bring operations left open by a crashed process to a final state (see
+        recovery.py). Call once at start-up, before serving requests."""
+        return recover_open_operations(self.store, self.substrate, self.connect, self.confirm_timeout_s)
 
     # --- running operations ------------------------------------------------------------
 

@@ -214,10 +214,14 @@ class Store:
                 raise NotFoundError(f"no operation with id {operation_id!r}")
             return _operation_from_row(row)
 
-    def list_operations(self, *, slice_id: str | None = None) -> list[Operation]:
+    def list_operations(self, *, slice_id: str | None = None, open_only: bool = False) -> list[Operation]:
+        """Operations oldest first; `open_only` keeps those not yet in a final state."""
         query = select(OperationRow).order_by(OperationRow.started_at)
         if slice_id is not None:
             query = query.where(OperationRow.slice_id == slice_id)
+        if open_only:
+            final = [state.value for state in OperationState if state.is_final]
+            query = query.where(OperationRow.state.not_in(final))
         with self._tx() as session:
             return [_operation_from_row(row) for row in session.scalars(query)]
 

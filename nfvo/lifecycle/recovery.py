@@ -1,0 +1,73 @@
+"""Crash recovery: bring every operation a dead process left open to a final state.
+
+Each step is journalled before it runs, but a crash can land between a controller
+applying a change and the journal recording it, so the journal cannot say exactly what a
+domain holds. Recovery therefore does not trust it. It applies operations that are safe
+whatever happened:
+
+- an interrupted **instantiate** is rolled back by applying the inverse of *every* change
+  set in its plan, newest first. Each inverse deletes the slice's own subtree, and
+  deleting what is not there is harmless. A NETCONF confirmed commit that was never
+  confirmed has reverted by itself already.
+- an interrupted **terminate** is finished by running the whole teardown again, for the
+  same reason.
+
+The outcome is ROLLED_BACK or COMPLETED. If a controller cannot be reached, it is
+FAILED_TEMP, with the capacity still reserved so nothing is over-committed meanwhile.
+"""
+
+from __future__ import annotations
+
+from nfvo.domain import (
+    DeploymentPlan,
+    NfvoError,
+    Operation,
+    OperationKind,
+    OperationState,
+    SliceState,
+    Substrate,
+)
+from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.push import Connect
+from nfvo.lifecycle.saga import compensate, teardown
+from nfvo.store import Store
+
+
+def recover_open_operations(
+    store: Store, substrate: Substrate, connect: Connect, confirm_timeout_s: float
+) -> list[Operation]:
+    """Finish every operation not in a final state; returns them as they ended."""
+    ended = []
+    for operation in store.list_operations(open_only=True):
+        if operation.state is OperationState.FAILED_TEMP:
+            continue  # already waiting for an operator's retry; not a crash leftover
+        instance = store.get_slice(operation.slice_id)
+        plan = instance.plan or DeploymentPlan(instance.id, ())
+        journal = Journal(store, operation.id, operation.steps)
+        journal.close_interrupted()
+        if operation.kind is OperationKind.INSTANTIATE:
+            journal.set_state(OperationState.ROLLING_BACK)
+            clean = compensate(journal, substrate, list(plan.changesets), connect, confirm_timeout_s)
+            if clean:
+                store.update_slice(instance.id, state=SliceState.NOT_INSTANTIATED, release=True)
+                journal.set_state(OperationState.ROLLED_BACK, _interrupted())
+            else:
+                store.update_slice(instance.id, state=SliceState.FAILED)
+                journal.set_state(OperationState.FAILED_TEMP, _interrupted())
+        else:
+            error = teardown(journal, substrate, plan, connect, confirm_timeout_s)
+            if error is None:
+                store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
+                journal.set_state(OperationState.COMPLETED)
+            else:
+                store.update_slice(instance.id, state=SliceState.FAILED)
+                journal.set_state(OperationState.FAILED_TEMP, error)
+        ended.append(store.get_operation(operation.id))
+    return ended
+
+
+def _interrupted() -> NfvoError:
+    return NfvoError(
+        "the orchestrator stopped while this operation ran; it was rolled back on restart",
+        hint="submit the slice again",
+    )
