@@ -50,9 +50,24 @@ def lab(lab_substrate: Substrate) -> Iterator[Lab]:
         yield running
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'nfvo.db'}")
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    from postgres import postgres_cluster
+
+    with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The same tests run on the embedded default (SQLite) and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nfvo.db'}"
+    else:
+        from postgres import fresh_database
+
+        url = fresh_database(request.getfixturevalue("postgres_admin_url"))
+    s = Store(url)
     yield s
     s.close()
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Engine, create_engine, delete, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from nfvo.domain import (
@@ -36,6 +36,10 @@ from nfvo.domain import (
 )
 from nfvo.store import codec, templates
 from nfvo.store.tables import Base, OperationRow, ReservationRow, SliceRow
+
+
+# An arbitrary constant naming the admission lock among PostgreSQL advisory locks.
+ADMISSION_LOCK_KEY = 0x6E66766F  # "nfvo"
 
 
 def utcnow() -> datetime:
@@ -93,6 +97,7 @@ class Store:
         nothing is written (not even the template version).
         """
         with self._tx() as session:
+            self._serialise(session)
             version = templates.record(session, *template)
             instance, operation, usage = decide(self._usage(session), version)
             session.add(_slice_row(instance))
@@ -105,6 +110,7 @@ class Store:
 
     def add_template(self, name: str, content: str) -> TemplateVersion:
         with self._tx() as session:
+            self._serialise(session)
             return templates.record(session, name, content)
 
     def get_template(self, name: str, version: int | None = None) -> tuple[TemplateVersion, str]:
@@ -122,6 +128,16 @@ class Store:
         """The latest version of every template."""
         with self._tx() as session:
             return templates.latest_of_each(session)
+
+    def _serialise(self, session: Session) -> None:
+        """Make this transaction the only one admitting or versioning at a time.
+
+        SQLite already is (BEGIN IMMEDIATE). On PostgreSQL a transaction-scoped advisory
+        lock does it across every orchestrator process sharing the database: without it
+        two processes could both read the same free capacity under READ COMMITTED.
+        """
+        if self.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMISSION_LOCK_KEY})
 
     def usage(self) -> Usage:
         with self._tx() as session:
