@@ -34,9 +34,8 @@ from nfvo.domain import (
     Usage,
     Verdict,
 )
-from nfvo.store import codec, templates
-from nfvo.store.tables import Base, OperationRow, ReservationRow, SliceRow
-
+from nfvo.store import codec, migrate, templates
+from nfvo.store.tables import OperationRow, ReservationRow, SliceRow
 
 # An arbitrary constant naming the admission lock among PostgreSQL advisory locks.
 ADMISSION_LOCK_KEY = 0x6E66766F  # "nfvo"
@@ -70,7 +69,7 @@ class Store:
         self.engine = create_engine(url, connect_args=connect_args)
         if is_sqlite:
             _sqlite_begin_immediate(self.engine)
-        Base.metadata.create_all(self.engine)
+        migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
