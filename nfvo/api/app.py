@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, statu
 from nfvo import catalog
 from nfvo.api import problems
 from nfvo.api.schemas import (
+    DriftView,
     OperationView,
     SliceAccepted,
     SliceCreate,
@@ -146,6 +147,18 @@ def get_operation(operation_id: str, orchestrator: OrchestratorDep) -> Operation
 @router.get("/substrate", tags=["substrate"])
 def get_substrate(orchestrator: OrchestratorDep) -> SubstrateView:
     return SubstrateView.of(orchestrator.substrate, orchestrator.store.usage())
+
+
+@router.get("/reconciliation", tags=["operations"])
+def drift_report(orchestrator: OrchestratorDep) -> list[DriftView]:
+    """Compare every controller's configuration with the store; change nothing."""
+    return [DriftView.of(d) for d in orchestrator.reconcile(repair=False)]
+
+
+@router.post("/reconciliation", tags=["operations"])
+def repair_drift(orchestrator: OrchestratorDep) -> list[DriftView]:
+    """Delete orphan configuration and push missing or differing configuration again."""
+    return [DriftView.of(d) for d in orchestrator.reconcile(repair=True)]
 
 
 def create_app(orchestrator: Orchestrator) -> FastAPI:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nfvo.domain import Operation, Placement, SliceInstance, Substrate, TemplateVersion, Usage
+from nfvo.lifecycle import Drift
 
 
 class SliceCreate(BaseModel):
@@ -271,3 +272,23 @@ class SubstrateView(BaseModel):
             for c in substrate.controllers
         ]
         return cls(name=substrate.name, sites=sites, links=links, controllers=controllers)
+
+
+class DriftView(BaseModel):
+    controller: str
+    domain: str
+    slice_id: str
+    kind: str
+    detail: str
+    repaired: bool
+
+    @classmethod
+    def of(cls, drift: Drift) -> DriftView:
+        return cls(
+            controller=drift.controller,
+            domain=drift.domain,
+            slice_id=drift.slice_id,
+            kind=drift.kind,
+            detail=drift.detail,
+            repaired=drift.repaired,
+        )

@@ -1,5 +1,6 @@
 """Operations on slices (instantiate, terminate) as persisted sagas."""
 
 from nfvo.lifecycle.orchestrator import Orchestrator
+from nfvo.lifecycle.reconcile import Drift
 
-__all__ = ["Orchestrator"]
+__all__ = ["Drift", "Orchestrator"]

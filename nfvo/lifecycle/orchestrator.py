@@ -35,6 +35,7 @@ from nfvo.domain import (
 )
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect
+from nfvo.lifecycle.reconcile import Drift, reconcile
 from nfvo.lifecycle.recovery import recover_open_operations
 from nfvo.lifecycle.saga import deploy, teardown
 from nfvo.placement import check_placement, place
@@ -222,6 +223,12 @@ class Orchestrator:
         """Bring operations left open by a crashed process to a final state (see
         recovery.py). Call once at start-up, before serving requests."""
         return recover_open_operations(self.store, self.substrate, self.connect, self.confirm_timeout_s)
+
+    def reconcile(self, *, repair: bool = False) -> list[Drift]:
+        """What each controller holds against what the store says (see reconcile.py)."""
+        return reconcile(
+            self.store, self.substrate, self.connect, repair=repair, confirm_timeout_s=self.confirm_timeout_s
+        )
 
     # --- running operations ------------------------------------------------------------
 
