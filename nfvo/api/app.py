@@ -144,6 +144,18 @@ def get_operation(operation_id: str, orchestrator: OrchestratorDep) -> Operation
     return OperationView.of(orchestrator.store.get_operation(operation_id))
 
 
+@router.post("/operations/{operation_id}/retry", status_code=status.HTTP_202_ACCEPTED, tags=["operations"])
+def retry_operation(operation_id: str, orchestrator: OrchestratorDep) -> OperationView:
+    """Run a FAILED_TEMP operation again (409 in any other state)."""
+    return OperationView.of(orchestrator.retry(operation_id))
+
+
+@router.post("/operations/{operation_id}/rollback", status_code=status.HTTP_202_ACCEPTED, tags=["operations"])
+def rollback_operation(operation_id: str, orchestrator: OrchestratorDep) -> OperationView:
+    """Undo a FAILED_TEMP instantiation in every domain (409 otherwise)."""
+    return OperationView.of(orchestrator.rollback(operation_id))
+
+
 @router.get("/substrate", tags=["substrate"])
 def get_substrate(orchestrator: OrchestratorDep) -> SubstrateView:
     return SubstrateView.of(orchestrator.substrate, orchestrator.store.usage())

@@ -41,5 +41,7 @@ def reconcile_command(
         typer.echo("No drift: every controller holds exactly what the store says.")
     for d in [] if as_json else drifts:
         status = " (repaired)" if d.repaired else ""
-        typer.echo(f"{d.kind:<11} {d.domain:<10} {d.controller:<14} {d.slice_id or '-':<20} {d.detail}{status}")
+        typer.echo(
+            f"{d.kind:<11} {d.domain:<10} {d.controller:<14} {d.slice_id or '-':<20} {d.detail}{status}"
+        )
     raise typer.Exit(1 if any(not d.repaired for d in drifts) else 0)

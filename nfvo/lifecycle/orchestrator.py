@@ -17,7 +17,6 @@ from adapters.factory import connect as connect_adapter
 from nfvo import catalog
 from nfvo.domain import (
     ConflictError,
-    DeploymentPlan,
     InputError,
     NfvoError,
     Operation,
@@ -36,8 +35,8 @@ from nfvo.domain import (
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.reconcile import Drift, reconcile
-from nfvo.lifecycle.recovery import recover_open_operations
-from nfvo.lifecycle.saga import deploy, teardown
+from nfvo.lifecycle.recovery import finish_teardown, recover_open_operations, roll_back_everything
+from nfvo.lifecycle.saga import deploy
 from nfvo.placement import check_placement, place
 from nfvo.plan import build_plan
 from nfvo.resources import example_template
@@ -170,9 +169,9 @@ class Orchestrator:
             journal.set_state(OperationState.ROLLED_BACK, outcome.error)
         else:
             # Compensation itself failed: configuration may remain, so keep the capacity
-            # reserved and leave the slice for an operator.
+            # reserved; an operator retries (roll forward) or rolls back when it can work.
             self.store.update_slice(instance.id, state=SliceState.FAILED)
-            journal.set_state(OperationState.FAILED, outcome.error)
+            journal.set_state(OperationState.FAILED_TEMP, outcome.error)
 
     # --- terminate -------------------------------------------------------------------
 
@@ -204,18 +203,44 @@ class Orchestrator:
         return operation
 
     def _run_terminate(self, instance: SliceInstance, operation: Operation) -> None:
-        journal = Journal(self.store, operation.id)
-        journal.set_state(OperationState.PROCESSING)
-        plan = instance.plan or DeploymentPlan(instance.id, ())
-        error = teardown(journal, self.substrate, plan, self.connect, self.confirm_timeout_s)
-        if error is None:
-            self.store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
-            journal.set_state(OperationState.COMPLETED)
+        journal = Journal(self.store, operation.id, operation.steps)
+        finish_teardown(self.store, self.substrate, self.connect, self.confirm_timeout_s, journal, operation)
+
+    # --- retry and rollback of FAILED_TEMP ------------------------------------------------
+
+    def retry(self, operation_id: str) -> Operation:
+        """Run a FAILED_TEMP operation again from the start: pushes and deletes are
+        idempotent, so what already succeeded is simply confirmed."""
+        operation = self.store.transition_operation(
+            operation_id, (OperationState.FAILED_TEMP,), OperationState.PROCESSING
+        )
+        instance = self.store.get_slice(operation.slice_id)
+        if operation.kind is OperationKind.INSTANTIATE:
+            self.store.update_slice(instance.id, state=SliceState.INSTANTIATING)
+            self._start(operation, self._run_instantiate, instance, operation)
         else:
-            # Some domain still holds configuration: keep the capacity, let the operator
-            # retry the termination (deleting what is already gone is harmless).
-            self.store.update_slice(instance.id, state=SliceState.FAILED)
-            journal.set_state(OperationState.FAILED_TEMP, error)
+            self.store.update_slice(instance.id, state=SliceState.TERMINATING)
+            self._start(operation, self._run_terminate, instance, operation)
+        return self.store.get_operation(operation_id)
+
+    def rollback(self, operation_id: str) -> Operation:
+        """Undo a FAILED_TEMP instantiation in every domain and free its capacity."""
+        if self.store.get_operation(operation_id).kind is not OperationKind.INSTANTIATE:
+            raise ConflictError(
+                "only an instantiation can be rolled back", hint="retry the termination instead"
+            )
+        operation = self.store.transition_operation(
+            operation_id, (OperationState.FAILED_TEMP,), OperationState.ROLLING_BACK
+        )
+
+        def run() -> None:
+            journal = Journal(self.store, operation.id, operation.steps)
+            roll_back_everything(
+                self.store, self.substrate, self.connect, self.confirm_timeout_s, journal, operation, None
+            )
+
+        self._start(operation, run)
+        return self.store.get_operation(operation_id)
 
     # --- recovery ----------------------------------------------------------------------
 

@@ -40,30 +40,61 @@ def recover_open_operations(
     ended = []
     for operation in store.list_operations(open_only=True):
         if operation.state is OperationState.FAILED_TEMP:
-            continue  # already waiting for an operator's retry; not a crash leftover
-        instance = store.get_slice(operation.slice_id)
-        plan = instance.plan or DeploymentPlan(instance.id, ())
+            continue  # already waiting for an operator's retry or rollback
         journal = Journal(store, operation.id, operation.steps)
         journal.close_interrupted()
         if operation.kind is OperationKind.INSTANTIATE:
-            journal.set_state(OperationState.ROLLING_BACK)
-            clean = compensate(journal, substrate, list(plan.changesets), connect, confirm_timeout_s)
-            if clean:
-                store.update_slice(instance.id, state=SliceState.NOT_INSTANTIATED, release=True)
-                journal.set_state(OperationState.ROLLED_BACK, _interrupted())
-            else:
-                store.update_slice(instance.id, state=SliceState.FAILED)
-                journal.set_state(OperationState.FAILED_TEMP, _interrupted())
+            roll_back_everything(
+                store, substrate, connect, confirm_timeout_s, journal, operation, _interrupted()
+            )
         else:
-            error = teardown(journal, substrate, plan, connect, confirm_timeout_s)
-            if error is None:
-                store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
-                journal.set_state(OperationState.COMPLETED)
-            else:
-                store.update_slice(instance.id, state=SliceState.FAILED)
-                journal.set_state(OperationState.FAILED_TEMP, error)
+            finish_teardown(store, substrate, connect, confirm_timeout_s, journal, operation)
         ended.append(store.get_operation(operation.id))
     return ended
+
+
+def roll_back_everything(
+    store: Store,
+    substrate: Substrate,
+    connect: Connect,
+    confirm_timeout_s: float,
+    journal: Journal,
+    operation: Operation,
+    reason: NfvoError | None,
+) -> None:
+    """Undo every change set of an instantiation, whatever its journal says was done.
+    ROLLED_BACK when all domains are clean, else FAILED_TEMP (capacity kept reserved)."""
+    instance = store.get_slice(operation.slice_id)
+    plan = instance.plan or DeploymentPlan(instance.id, ())
+    journal.set_state(OperationState.ROLLING_BACK)
+    if compensate(journal, substrate, list(plan.changesets), connect, confirm_timeout_s):
+        store.update_slice(instance.id, state=SliceState.NOT_INSTANTIATED, release=True)
+        journal.set_state(OperationState.ROLLED_BACK, reason)
+    else:
+        store.update_slice(instance.id, state=SliceState.FAILED)
+        journal.set_state(OperationState.FAILED_TEMP, reason)
+
+
+def finish_teardown(
+    store: Store,
+    substrate: Substrate,
+    connect: Connect,
+    confirm_timeout_s: float,
+    journal: Journal,
+    operation: Operation,
+) -> None:
+    """Remove a slice from every domain (again: deleting what is gone is harmless).
+    COMPLETED frees the capacity; FAILED_TEMP keeps it until a retry succeeds."""
+    instance = store.get_slice(operation.slice_id)
+    plan = instance.plan or DeploymentPlan(instance.id, ())
+    journal.set_state(OperationState.PROCESSING)
+    error = teardown(journal, substrate, plan, connect, confirm_timeout_s)
+    if error is None:
+        store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
+        journal.set_state(OperationState.COMPLETED)
+    else:
+        store.update_slice(instance.id, state=SliceState.FAILED)
+        journal.set_state(OperationState.FAILED_TEMP, error)
 
 
 def _interrupted() -> NfvoError:

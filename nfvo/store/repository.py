@@ -240,6 +240,24 @@ class Store:
         with self._tx() as session:
             return [_operation_from_row(row) for row in session.scalars(query)]
 
+    def transition_operation(
+        self, operation_id: str, allowed: tuple[OperationState, ...], to: OperationState
+    ) -> Operation:
+        """Compare-and-set of an operation's state: two retries can never both start."""
+        with self._tx() as session:
+            row = session.get(OperationRow, operation_id)
+            if row is None:
+                raise NotFoundError(f"no operation with id {operation_id!r}")
+            if OperationState(row.state) not in allowed:
+                raise ConflictError(
+                    f"operation {operation_id} is {row.state}; this needs it to be "
+                    + " or ".join(s.value for s in allowed),
+                    hint="only an operation in FAILED_TEMP can be retried or rolled back",
+                )
+            row.state = to.value
+            row.finished_at = None
+            return _operation_from_row(row)
+
     def update_operation(
         self,
         operation_id: str,
