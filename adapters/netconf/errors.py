@@ -9,7 +9,7 @@ error-tag, and never the password.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import paramiko
@@ -19,7 +19,14 @@ from ncclient.operations.errors import MissingCapabilityError, TimeoutExpiredErr
 from ncclient.operations.rpc import RPCError
 from ncclient.transport.errors import AuthenticationError, SSHUnknownHostError
 
-from nfvo.domain import AdapterError, ConfigRejected, Controller, ControllerUnavailable, UnsupportedCapability
+from nfvo.domain import (
+    AdapterError,
+    ConfigRejected,
+    Controller,
+    ControllerBusy,
+    ControllerUnavailable,
+    UnsupportedCapability,
+)
 
 # error-tags that say "not now" rather than "not this": retrying later can succeed.
 TEMPORARY_TAGS = frozenset({"lock-denied", "in-use", "resource-denied"})
@@ -44,8 +51,11 @@ def describe_rpc_error(exc: RPCError) -> tuple[str, set[str]]:
 class Translator:
     """Turns library exceptions raised while talking to one controller into ours."""
 
-    def __init__(self, controller: Controller) -> None:
+    def __init__(self, controller: Controller, on_broken: Callable[[], None] = lambda: None) -> None:
+        """`on_broken` runs when a failure leaves the session unusable (a timeout, a dropped
+        transport): the adapter then drops it rather than wait out every later call."""
         self.controller = controller
+        self.on_broken = on_broken
 
     def _text(self, text: str) -> str:
         # Belt and braces: no library puts the password in an error, but an error must
@@ -84,8 +94,11 @@ class Translator:
         except RPCError as exc:
             text, tags = describe_rpc_error(exc)
             if tags & TEMPORARY_TAGS:
-                raise self.unavailable(
-                    action, text, "another session holds the datastore; retry later"
+                # Busy, not down: the orchestrator waits for a lock longer than for a reply.
+                raise ControllerBusy(
+                    self._text(f"{self._where()}: {action} failed: {text}"),
+                    controller=self.controller.name,
+                    hint="another session holds the datastore; retry later",
                 ) from exc
             raise self.rejected(action, text) from exc
         except MissingCapabilityError as exc:
@@ -98,10 +111,14 @@ class Translator:
                 hint="check the controller's username, password, key and host key",
             ) from exc
         except TimeoutExpiredError as exc:
+            # A late reply would be taken for the answer to the next request: drop the session.
+            self.on_broken()
             raise self.unavailable(action, "no reply in time") from exc
         except (NCClientError, paramiko.SSHException, OSError, EOFError, etree.LxmlError) as exc:
+            self.on_broken()
             raise self.unavailable(action, f"{type(exc).__name__}: {exc}") from exc
         except Exception as exc:
             # ncclient fails with bare TypeError/AttributeError when its session died under
             # it; the blocks guarded here contain nothing but library calls.
+            self.on_broken()
             raise self.unavailable(action, f"unexpected {type(exc).__name__}: {exc}") from exc

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from nfvo.catalog import load_substrate
+from nfvo.cli.serve import database_url
 from nfvo.lifecycle import Orchestrator
 from nfvo.resources import example_substrate
 from nfvo.store import Store
@@ -27,8 +28,7 @@ def reconcile_command(
 
     Exit status 0: no drift (or all repaired); 1: drift remains; 2: bad input.
     """
-    url = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
-    store = Store(url)
+    store = Store(database_url(db))
     orchestrator = Orchestrator(store, load_substrate(substrate or example_substrate()))
     try:
         drifts = orchestrator.reconcile(repair=repair)

@@ -6,6 +6,7 @@ from nfvo.domain.errors import (
     BlockingConstraint,
     ConfigRejected,
     ConflictError,
+    ControllerBusy,
     ControllerUnavailable,
     Diagnostic,
     InfeasibleError,
@@ -71,7 +72,7 @@ from nfvo.domain.substrate import (
 
 __all__ = [
     "SLA", "AdapterError", "BlockingConstraint", "BudgetOutcome", "ChangeSet", "ConfigEdit",
-    "ConfigPath", "ConfigRejected", "ConflictError", "Controller", "ControllerUnavailable",
+    "ConfigPath", "ConfigRejected", "ConflictError", "Controller", "ControllerBusy", "ControllerUnavailable",
     "DeploymentPlan", "Diagnostic", "Domain", "EditOp", "ErrorInfo", "InfeasibleError",
     "InputError", "Isolation", "LatencyBudget", "Leaf", "Link", "NetworkFunction", "NfvoError",
     "NotFoundError", "Operation", "OperationKind", "OperationState", "PathElem",

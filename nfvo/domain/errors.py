@@ -183,6 +183,14 @@ class ControllerUnavailable(AdapterError, TemporaryError):
         self.retry_after_s = None
 
 
+class ControllerBusy(ControllerUnavailable):
+    """The controller answers but another session holds what we need (e.g. the NETCONF
+    candidate lock): worth waiting for patiently, up to the controller's timeout."""
+
+    code = "controller-busy"
+    title = "Domain controller busy"
+
+
 class ConfigRejected(AdapterError, PermanentError):
     """The controller refused the configuration (validation, commit error)."""
 

@@ -32,6 +32,7 @@ from nfvo.domain import (
     TemplateVersion,
     Usage,
 )
+from nfvo.lifecycle.bulkhead import Bulkhead
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.reconcile import Drift, reconcile
@@ -61,7 +62,7 @@ class Orchestrator:
         self.store = store
         self.substrate = substrate
         self.placer = placer
-        self.connect = connect
+        self.connect: Connect = Bulkhead(connect)
         self.confirm_timeout_s = confirm_timeout_s
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfvo-op")
         self._running: dict[str, Future[None]] = {}

@@ -17,6 +17,7 @@ from adapters.base import DomainAdapter
 from nfvo.domain import (
     ChangeSet,
     Controller,
+    ControllerBusy,
     EditOp,
     Leaf,
     NfvoError,
@@ -34,18 +35,28 @@ def apply_changeset(
     changeset: ChangeSet,
     *,
     confirm_timeout_s: float,
-    attempts: int = 3,
+    attempts: int = 5,
     backoff_s: float = 0.2,
 ) -> None:
-    for attempt in range(1, attempts + 1):
+    """Apply with retries: up to `attempts` for a controller that does not answer, and for
+    one that is busy (another session holds its lock) for as long as its timeout allows."""
+    busy_deadline = time.monotonic() + controller.timeout_s
+    failures = 0
+    while True:
         try:
             _apply_once(connect, controller, changeset, confirm_timeout_s)
             return
-        except TemporaryError:
-            if attempt == attempts:
+        except ControllerBusy:
+            if time.monotonic() >= busy_deadline:
                 raise
-            # Exponential backoff with full jitter, so retries from many slices spread out.
-            time.sleep(random.uniform(0, backoff_s * 2 ** (attempt - 1)))
+            delay = min(1.0, backoff_s * 2 ** min(failures, 5))
+        except TemporaryError:
+            failures += 1
+            if failures >= attempts:
+                raise
+            delay = backoff_s * 2 ** (failures - 1)
+        # Full jitter, so that retries from many slices spread out instead of colliding.
+        time.sleep(random.uniform(0, delay))
 
 
 def _apply_once(

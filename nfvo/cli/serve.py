@@ -1,0 +1,41 @@
+"""`nfvo serve`: the orchestrator and its API against the controllers a substrate names
+(no emulated lab). Several processes may share one PostgreSQL (or SQLite) database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from nfvo.api.app import create_app
+from nfvo.catalog import load_substrate
+from nfvo.lifecycle import Orchestrator
+from nfvo.store import Store
+
+
+def database_url(db: str) -> str:
+    """A database URL, or a path to a SQLite file."""
+    return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+
+
+def serve_command(
+    db: Annotated[str, typer.Option(help="database URL (postgresql+psycopg://...) or a SQLite file")],
+    substrate: Annotated[Path, typer.Option(help="substrate YAML naming the domain controllers")],
+    host: Annotated[str, typer.Option(help="API address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="API port")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="operations run at once in this process")] = 4,
+) -> None:
+    """Serve the API; operations left open by a crashed process are recovered first."""
+    store = Store(database_url(db))
+    orchestrator = Orchestrator(store, load_substrate(substrate), workers=workers)
+    try:
+        recovered = orchestrator.recover()
+        if recovered:
+            typer.echo(f"Recovered {len(recovered)} operation(s) left open by a stopped process.")
+        typer.echo(f"API: http://{host}:{port}/api/v1 (store: {store.engine.url.render_as_string()})")
+        uvicorn.run(create_app(orchestrator), host=host, port=port, log_level="warning")
+    finally:
+        orchestrator.close()
+        store.close()
