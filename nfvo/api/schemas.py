@@ -196,6 +196,7 @@ class OperationView(BaseModel):
     finished_at: datetime | None
     steps: list[StepView]
     error: dict[str, Any] | None
+    first_time_right: bool | None
 
     @classmethod
     def of(cls, op: Operation) -> OperationView:
@@ -226,6 +227,7 @@ class OperationView(BaseModel):
                 for s in op.steps
             ],
             error=error,
+            first_time_right=op.first_time_right,
         )
 
 

@@ -75,6 +75,9 @@ class Operation:
     finished_at: datetime | None = None
     steps: tuple[StepRecord, ...] = ()
     error: ErrorInfo | None = None
+    # Set when the operation ends: completed with no step failed or retried. The
+    # first-time-right rate is the share of True among ended operations.
+    first_time_right: bool | None = None
 
 
 @dataclass(frozen=True)

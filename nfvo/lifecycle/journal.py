@@ -36,11 +36,31 @@ class Journal:
         self.store = store
         self.operation_id = operation_id
         self.steps = list(steps)
+        self.retried = False  # some step needed more than one attempt
 
     def set_state(self, state: OperationState, error: NfvoError | None = None) -> None:
+        """Persist the state; a final one also records whether the operation went right
+        the first time: completed, with no step failed and none retried."""
+        first_time_right = None
+        if state.is_final:
+            first_time_right = (
+                state is OperationState.COMPLETED
+                and not self.retried
+                and all(step.state is StepState.DONE for step in self.steps)
+            )
         self.store.update_operation(
-            self.operation_id, state=state, error=error_info(error) if error is not None else None
+            self.operation_id,
+            state=state,
+            error=error_info(error) if error is not None else None,
+            first_time_right=first_time_right,
         )
+
+    def attempts(self, count: int) -> None:
+        """Note how many attempts the running step took."""
+        if count > 1:
+            self.retried = True
+            last = self.steps[-1]
+            self.steps[-1] = replace(last, detail=f"{last.detail}; {count} attempts".lstrip("; "))
 
     @contextmanager
     def step(self, name: str, detail: str = "") -> Iterator[None]:
@@ -55,7 +75,7 @@ class Journal:
             self._finish(index, StepState.FAILED, str(exc))
             raise
         crashpoints.reached(f"after:{name}")
-        self._finish(index, StepState.DONE, detail)
+        self._finish(index, StepState.DONE, self.steps[index].detail)
 
     def close_interrupted(self) -> None:
         """Steps a crashed process left RUNNING are recorded as FAILED (interrupted)."""

@@ -37,15 +37,18 @@ def apply_changeset(
     confirm_timeout_s: float,
     attempts: int = 5,
     backoff_s: float = 0.2,
-) -> None:
+) -> int:
     """Apply with retries: up to `attempts` for a controller that does not answer, and for
-    one that is busy (another session holds its lock) for as long as its timeout allows."""
+    one that is busy (another session holds its lock) for as long as its timeout allows.
+    Returns how many attempts it took."""
     busy_deadline = time.monotonic() + controller.timeout_s
     failures = 0
+    tries = 0
     while True:
+        tries += 1
         try:
             _apply_once(connect, controller, changeset, confirm_timeout_s)
-            return
+            return tries
         except ControllerBusy:
             if time.monotonic() >= busy_deadline:
                 raise

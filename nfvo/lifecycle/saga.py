@@ -51,7 +51,9 @@ def deploy(
             with journal.step(f"push:{changeset.id}", f"{controller.protocol} {controller.address}"):
                 # The compensation (changeset.inverse()) is part of the persisted plan, so
                 # it is known before the forward step runs.
-                apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+                journal.attempts(
+                    apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+                )
             done.append(changeset)
         except NfvoError as exc:
             clean = compensate(journal, substrate, done, connect, confirm_timeout_s)
@@ -73,7 +75,11 @@ def compensate(
         controller = substrate.controller_for(changeset.domain)
         try:
             with journal.step(f"undo:{changeset.id}", f"{controller.protocol} {controller.address}"):
-                apply_changeset(connect, controller, changeset.inverse(), confirm_timeout_s=confirm_timeout_s)
+                journal.attempts(
+                    apply_changeset(
+                        connect, controller, changeset.inverse(), confirm_timeout_s=confirm_timeout_s
+                    )
+                )
         except NfvoError:
             clean = False
     return clean
@@ -93,7 +99,9 @@ def teardown(
         controller = substrate.controller_for(changeset.domain)
         try:
             with journal.step(f"remove:{changeset.domain}", f"{controller.protocol} {controller.address}"):
-                apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+                journal.attempts(
+                    apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+                )
         except NfvoError as exc:
             first_error = first_error or exc
     return first_error

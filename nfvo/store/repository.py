@@ -265,6 +265,7 @@ class Store:
         state: OperationState | None = None,
         steps: tuple[StepRecord, ...] | None = None,
         error: ErrorInfo | None = None,
+        first_time_right: bool | None = None,
     ) -> None:
         with self._tx() as session:
             row = session.get(OperationRow, operation_id)
@@ -278,6 +279,8 @@ class Store:
                 row.steps = [codec.dump(step) for step in steps]
             if error is not None:
                 row.error = codec.dump(error)
+            if first_time_right is not None:
+                row.first_time_right = first_time_right
 
 
 # --- row ↔ domain ---------------------------------------------------------------------
@@ -336,6 +339,7 @@ def _operation_from_row(row: OperationRow) -> Operation:
         finished_at=row.finished_at,
         steps=tuple(codec.load(StepRecord, step) for step in row.steps or ()),
         error=codec.load(ErrorInfo, row.error) if row.error else None,
+        first_time_right=row.first_time_right,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     Float,
@@ -68,6 +69,7 @@ class OperationRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    first_time_right: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class ReservationRow(Base):

@@ -70,6 +70,7 @@ def test_urllc_slice_round_trip(api: str, lab: Lab) -> None:
         op = wait(client, reply.headers["Location"])
         assert op["state"] == "COMPLETED", op
         assert [s["state"] for s in op["steps"]] == ["DONE"] * len(op["steps"])
+        assert op["first_time_right"] is True
         slice_id = op["slice_id"]
 
         sl = client.get(f"/api/v1/slices/{slice_id}").json()

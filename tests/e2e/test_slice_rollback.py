@@ -24,6 +24,7 @@ def test_failed_ran_push_rolls_back_transport_and_core(orchestrator: Orchestrato
     final = orchestrator.wait(operation.id, timeout_s=60)
 
     assert final.state is OperationState.ROLLED_BACK
+    assert final.first_time_right is False
     assert final.error is not None and final.error.code == "controller-unavailable"
     assert step_states(orchestrator, operation.id) == [
         ("parse-template", "DONE"),
