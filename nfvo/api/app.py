@@ -156,6 +156,18 @@ def rollback_operation(operation_id: str, orchestrator: OrchestratorDep) -> Oper
     return OperationView.of(orchestrator.rollback(operation_id))
 
 
+@router.post("/operations/{operation_id}/approve", status_code=status.HTTP_202_ACCEPTED, tags=["operations"])
+def approve_operation(operation_id: str, orchestrator: OrchestratorDep) -> OperationView:
+    """Let an operation held for approval proceed (409 if it is not held)."""
+    return OperationView.of(orchestrator.approve(operation_id))
+
+
+@router.post("/operations/{operation_id}/reject", tags=["operations"])
+def reject_operation(operation_id: str, orchestrator: OrchestratorDep) -> OperationView:
+    """Refuse an operation held for approval: it ends ROLLED_BACK, its capacity freed."""
+    return OperationView.of(orchestrator.reject(operation_id))
+
+
 @router.get("/substrate", tags=["substrate"])
 def get_substrate(orchestrator: OrchestratorDep) -> SubstrateView:
     return SubstrateView.of(orchestrator.substrate, orchestrator.store.usage())

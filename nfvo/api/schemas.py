@@ -197,6 +197,7 @@ class OperationView(BaseModel):
     steps: list[StepView]
     error: dict[str, Any] | None
     first_time_right: bool | None
+    held_for: str
 
     @classmethod
     def of(cls, op: Operation) -> OperationView:
@@ -228,6 +229,7 @@ class OperationView(BaseModel):
             ],
             error=error,
             first_time_right=op.first_time_right,
+            held_for=op.held_for,
         )
 
 

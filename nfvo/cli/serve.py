@@ -11,6 +11,7 @@ import uvicorn
 
 from nfvo.api.app import create_app
 from nfvo.catalog import load_substrate
+from nfvo.domain import ApprovalPolicy
 from nfvo.lifecycle import Orchestrator
 from nfvo.store import Store
 
@@ -26,10 +27,16 @@ def serve_command(
     host: Annotated[str, typer.Option(help="API address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="API port")] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="operations run at once in this process")] = 4,
+    require_approval: Annotated[
+        list[str] | None,
+        typer.Option(help="a slice type (eMBB, URLLC, mMTC, V2X) an operator must approve; repeatable"),
+    ] = None,
+    approve_dedicated: Annotated[bool, typer.Option(help="dedicated slices need an operator's approval")] = False,
 ) -> None:
     """Serve the API; operations left open by a crashed process are recovered first."""
     store = Store(database_url(db))
-    orchestrator = Orchestrator(store, load_substrate(substrate), workers=workers)
+    approvals = ApprovalPolicy(frozenset(require_approval or ()), approve_dedicated)
+    orchestrator = Orchestrator(store, load_substrate(substrate), workers=workers, approvals=approvals)
     try:
         recovered = orchestrator.recover()
         if recovered:

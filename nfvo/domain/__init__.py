@@ -24,6 +24,7 @@ from nfvo.domain.errors import (
     VerificationFailed,
 )
 from nfvo.domain.lifecycle import (
+    ApprovalPolicy,
     ErrorInfo,
     Operation,
     OperationKind,
@@ -73,6 +74,7 @@ from nfvo.domain.substrate import (
 __all__ = [
     "SLA",
     "AdapterError",
+    "ApprovalPolicy",
     "BlockingConstraint",
     "BudgetOutcome",
     "ChangeSet",

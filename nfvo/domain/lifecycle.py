@@ -78,6 +78,9 @@ class Operation:
     # Set when the operation ends: completed with no step failed or retried. The
     # first-time-right rate is the share of True among ended operations.
     first_time_right: bool | None = None
+    # Why the operation waits for an operator's approval (it stays STARTING meanwhile,
+    # with its capacity reserved); empty when it does not wait.
+    held_for: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,19 @@ class SliceInstance:
     placement: Placement | None = None
     plan: DeploymentPlan | None = None
     verdict: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """Which requests an operator must approve before anything is pushed."""
+
+    slice_types: frozenset[str] = frozenset()  # e.g. {"URLLC"}: slice types needing sign-off
+    dedicated_isolation: bool = False  # dedicated slices take resources from everyone
+
+    def reasons(self, request: SliceRequest) -> list[str]:
+        found = []
+        if request.sla.slice_type.value in self.slice_types:
+            found.append(f"slice type {request.sla.slice_type.value} needs an operator's sign-off")
+        if self.dedicated_isolation and request.sla.isolation.value == "dedicated":
+            found.append("dedicated isolation needs an operator's sign-off")
+        return found

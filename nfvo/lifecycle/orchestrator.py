@@ -16,6 +16,7 @@ from pathlib import Path
 from adapters.factory import connect as connect_adapter
 from nfvo import catalog
 from nfvo.domain import (
+    ApprovalPolicy,
     ConflictError,
     InputError,
     NfvoError,
@@ -58,12 +59,14 @@ class Orchestrator:
         connect: Connect = connect_adapter,
         confirm_timeout_s: float = 30.0,
         workers: int = 4,
+        approvals: ApprovalPolicy | None = None,
     ) -> None:
         self.store = store
         self.substrate = substrate
         self.placer = placer
         self.connect: Connect = Bulkhead(connect)
         self.confirm_timeout_s = confirm_timeout_s
+        self.approvals = approvals or ApprovalPolicy()  # default: nothing needs sign-off
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfvo-op")
         self._running: dict[str, Future[None]] = {}
         self.register_examples()
@@ -144,12 +147,32 @@ class Orchestrator:
                 state=OperationState.STARTING,
                 started_at=parse_start,
                 steps=(parsed, placed),
+                held_for="; ".join(self.approvals.reasons(request)),
             )
             return instance, operation, placement.usage(request)
 
         instance, operation = self.store.admit((request.template, content), decide)
-        self._start(operation, self._run_instantiate, instance, operation)
+        if not operation.held_for:
+            self._start(operation, self._run_instantiate, instance, operation)
         return instance, operation
+
+    # --- approvals ---------------------------------------------------------------------
+
+    def approve(self, operation_id: str) -> Operation:
+        """Let a held instantiation proceed (its capacity was reserved when it was held)."""
+        operation = self.store.release_hold(operation_id)
+        instance = self.store.get_slice(operation.slice_id)
+        self._start(operation, self._run_instantiate, instance, operation)
+        return operation
+
+    def reject(self, operation_id: str) -> Operation:
+        """Refuse a held instantiation: nothing was pushed; its capacity is freed."""
+        operation = self.store.release_hold(operation_id)
+        self.store.update_slice(operation.slice_id, state=SliceState.NOT_INSTANTIATED, release=True)
+        Journal(self.store, operation.id, operation.steps).set_state(
+            OperationState.ROLLED_BACK, ConflictError("rejected by an operator", hint="nothing was deployed")
+        )
+        return self.store.get_operation(operation_id)
 
     def _run_instantiate(self, instance: SliceInstance, operation: Operation) -> None:
         assert instance.plan is not None and instance.placement is not None

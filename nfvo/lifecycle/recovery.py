@@ -39,8 +39,8 @@ def recover_open_operations(
     """Finish every operation not in a final state; returns them as they ended."""
     ended = []
     for operation in store.list_operations(open_only=True):
-        if operation.state is OperationState.FAILED_TEMP:
-            continue  # already waiting for an operator's retry or rollback
+        if operation.state is OperationState.FAILED_TEMP or operation.held_for:
+            continue  # waiting for an operator (retry or rollback; approve or reject)
         journal = Journal(store, operation.id, operation.steps)
         journal.close_interrupted()
         if operation.kind is OperationKind.INSTANTIATE:

@@ -258,6 +258,19 @@ class Store:
             row.finished_at = None
             return _operation_from_row(row)
 
+    def release_hold(self, operation_id: str) -> Operation:
+        """Clear an operation's hold (compare-and-set): only one approve or reject wins."""
+        with self._tx() as session:
+            row = session.get(OperationRow, operation_id)
+            if row is None:
+                raise NotFoundError(f"no operation with id {operation_id!r}")
+            if not row.held_for:
+                raise ConflictError(
+                    f"operation {operation_id} is not waiting for approval (it is {row.state})"
+                )
+            row.held_for = ""
+            return _operation_from_row(row)
+
     def update_operation(
         self,
         operation_id: str,
@@ -266,6 +279,7 @@ class Store:
         steps: tuple[StepRecord, ...] | None = None,
         error: ErrorInfo | None = None,
         first_time_right: bool | None = None,
+        held_for: str | None = None,
     ) -> None:
         with self._tx() as session:
             row = session.get(OperationRow, operation_id)
@@ -281,6 +295,8 @@ class Store:
                 row.error = codec.dump(error)
             if first_time_right is not None:
                 row.first_time_right = first_time_right
+            if held_for is not None:
+                row.held_for = held_for
 
 
 # --- row ↔ domain ---------------------------------------------------------------------
@@ -326,6 +342,7 @@ def _operation_row(operation: Operation) -> OperationRow:
         finished_at=operation.finished_at,
         steps=[codec.dump(step) for step in operation.steps],
         error=codec.dump(operation.error) if operation.error else None,
+        held_for=operation.held_for,
     )
 
 
@@ -340,6 +357,7 @@ def _operation_from_row(row: OperationRow) -> Operation:
         steps=tuple(codec.load(StepRecord, step) for step in row.steps or ()),
         error=codec.load(ErrorInfo, row.error) if row.error else None,
         first_time_right=row.first_time_right,
+        held_for=row.held_for or "",
     )
 
 

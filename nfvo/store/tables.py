@@ -70,6 +70,7 @@ class OperationRow(Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     first_time_right: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    held_for: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ReservationRow(Base):
