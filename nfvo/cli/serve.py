@@ -31,7 +31,9 @@ def serve_command(
         list[str] | None,
         typer.Option(help="a slice type (eMBB, URLLC, mMTC, V2X) an operator must approve; repeatable"),
     ] = None,
-    approve_dedicated: Annotated[bool, typer.Option(help="dedicated slices need an operator's approval")] = False,
+    approve_dedicated: Annotated[
+        bool, typer.Option(help="dedicated slices need an operator's approval")
+    ] = False,
 ) -> None:
     """Serve the API; operations left open by a crashed process are recovered first."""
     store = Store(database_url(db))
