@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from nfvo import catalog
+from nfvo.api import metrics as prometheus
 from nfvo.api import problems
 from nfvo.api.schemas import (
     DriftView,
@@ -183,6 +185,12 @@ def drift_report(orchestrator: OrchestratorDep) -> list[DriftView]:
 def repair_drift(orchestrator: OrchestratorDep) -> list[DriftView]:
     """Delete orphan configuration and push missing or differing configuration again."""
     return [DriftView.of(d) for d in orchestrator.reconcile(repair=True)]
+
+
+@router.get("/metrics", tags=["meta"], response_class=Response)
+def metrics(orchestrator: OrchestratorDep) -> Response:
+    """Prometheus exposition format."""
+    return Response(prometheus.render(orchestrator), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app(orchestrator: Orchestrator) -> FastAPI:
