@@ -6,165 +6,98 @@
 The candidate lock is held from stage until the change set is final (committed without
 a timeout, confirmed, discarded or rolled back), so no other session slips its edits into
 our commit. A dropped session needs no cleanup: the server releases the lock, drops the
-candidate and reverts an unconfirmed commit by itself (RFC 6241 §7.5, §8.4).
+candidate and reverts an unconfirmed commit by itself (RFC 6241 §7.5, §8.4). So after a
+timeout or a broken transport the adapter drops its session at once.
+
+Servers without :confirmed-commit get a plain commit and a saved copy of what it replaces;
+servers without :candidate but with :writable-running get the staged edits applied to
+running at commit, under a lock on running, with the same saved copy (see `fallback`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from dataclasses import replace
 
-import ncclient.transport.session
 from lxml import etree
-from ncclient import manager
 
-from adapters.netconf import render
-from adapters.netconf.errors import Translator
-from adapters.netconf.tree import Json, Shape, diff, flatten, lookup, value_at
-from nfvo.domain import ChangeSet, ConfigPath, Controller, ControllerUnavailable, format_path
+from adapters.netconf import fallback, render
+from adapters.netconf.session import CONFIRMED_COMMIT, TRANSPORT_NS, VALIDATE, NetconfSession
+from adapters.netconf.tree import diff, flatten, lookup
+from nfvo.domain import AdapterError, ChangeSet, ConfigEdit, ConfigPath, EditOp
 
-# ncclient's session thread waits up to TICK seconds (0.1 by default) before it sends a
-# queued request, which adds ~100 ms to every RPC; at 5 ms an RPC takes 3-7 ms on loopback.
-# Set once, here, because this package is the only code that uses ncclient.
-ncclient.transport.session.TICK = 0.005
+__all__ = ["TRANSPORT_NS", "NetconfAdapter"]
 
 log = logging.getLogger(__name__)
 
-TRANSPORT_NS = "urn:nfvo-slices:transport"
-# What models/yang/nfvo-transport.yang declares, for turning XML into JSON-like values.
-TRANSPORT_LISTS: Mapping[str, tuple[str, ...]] = {"slice": ("name",), "vlink": ("id",)}
-TRANSPORT_LEAF_LISTS: Collection[str] = frozenset({"hop"})
 
-CANDIDATE = "urn:ietf:params:netconf:capability:candidate:1.0"
-CONFIRMED_COMMIT = ":confirmed-commit"
-VALIDATE = ":validate"
-
-
-class NetconfAdapter:
-    def __init__(
-        self,
-        controller: Controller,
-        *,
-        namespace: str = TRANSPORT_NS,
-        hostkey_verify: bool = False,
-        timeout_s: float | None = None,
-        key_filename: str | None = None,
-        list_keys: Mapping[str, tuple[str, ...]] = TRANSPORT_LISTS,
-        leaf_lists: Collection[str] = TRANSPORT_LEAF_LISTS,
-    ) -> None:
-        """`key_filename`: a private key for SSH public-key authentication (the password,
-        if any, then unlocks it or is tried after it). `timeout_s` bounds the connection
-        and every RPC (default: the controller's timeout_s). `list_keys` and `leaf_lists`
-        describe the module under `namespace` (default: nfvo-transport)."""
-        self.controller = controller
-        self.namespace = namespace
-        self._hostkey_verify = hostkey_verify
-        self._timeout = timeout_s if timeout_s is not None else controller.timeout_s
-        self._key_filename = key_filename
-        self._shape = Shape(namespace, dict(list_keys), frozenset(leaf_lists))
-        self._errors = Translator(controller)
-        self._manager: Any = None  # ncclient.manager.Manager (untyped)
-        self._capabilities: tuple[str, ...] = ()
-        self._locked = False
-        self._confirm_pending = False
-
-    # --- session ----------------------------------------------------------------------------
-
-    def open(self) -> None:
-        if self._manager is not None:
-            return
-        ctl = self.controller
-        with self._errors.errors("connect"):
-            self._manager = manager.connect(
-                host=ctl.host,
-                port=ctl.port,
-                username=ctl.username or None,
-                password=ctl.password or None,
-                key_filename=self._key_filename,
-                hostkey_verify=self._hostkey_verify,
-                look_for_keys=False,
-                allow_agent=False,
-                timeout=self._timeout,
-                manager_params={"timeout": self._timeout},
-            )
-            self._capabilities = tuple(str(c) for c in self._manager.server_capabilities)
-        if not any(c.split("?")[0] == CANDIDATE for c in self._capabilities):
-            self.close()
-            raise self._errors.unsupported("the server has no :candidate datastore, which this adapter needs")
-
-    def close(self) -> None:
-        """Best effort, never raises: the server releases what a closed session held."""
-        m, self._manager = self._manager, None
-        self._locked = self._confirm_pending = False
-        if m is None:
-            return
-        try:
-            if m.connected:
-                m.close_session()
-        except Exception as exc:  # the session may be gone already; nothing left to release
-            log.debug("closing the NETCONF session to %s: %s", self.controller.name, exc)
-            try:
-                m._session.close()
-            except Exception as inner:
-                log.debug("closing the SSH transport to %s: %s", self.controller.name, inner)
-
-    def capabilities(self) -> Sequence[str]:
-        return self._capabilities
-
-    def _session(self) -> Any:
-        m = self._manager
-        if m is None:
-            raise ControllerUnavailable(
-                f"NETCONF controller {self.controller.name}: no session (call open() first)",
-                controller=self.controller.name,
-            )
-        if not m.connected:
-            raise self._errors.unavailable("using the session", "the session was closed by the server")
-        return m
-
-    def _has(self, capability: str) -> bool:
-        m = self._manager
-        return m is not None and capability in m.server_capabilities
-
+class NetconfAdapter(NetconfSession):
     # --- the transaction -----------------------------------------------------------------------
 
     def stage(self, changeset: ChangeSet) -> None:
-        """Lock the candidate (once per transaction) and edit the change set into it.
+        """Lock the target (once per transaction) and edit the change set into the candidate
+        (on a server without one: keep it for commit).
 
-        Leaf-lists given in MERGE edits replace the old values: those are read from the
-        candidate and removed by a first edit-config. If any edit fails, the whole
-        candidate is discarded (with what earlier stages of this transaction put there)
-        and the lock is kept for discard()/close() to release."""
+        Leaf-lists given in MERGE edits replace the old values: those are read and removed
+        by a first edit-config. If any edit fails, the whole candidate is discarded (with
+        what earlier stages of this transaction put there) and the lock is kept for
+        discard()/close() to release."""
         try:
-            configs = render.render(changeset.edits, self.namespace)
+            render.render(changeset.edits, self.namespace)  # refuse what cannot be sent, early
         except ValueError as exc:
             raise self._errors.rejected(f"change set {changeset.id}", f"cannot render it: {exc}") from None
         m = self._session()
         if not self._locked:
-            with self._errors.errors("lock candidate"):
-                m.lock("candidate")
+            with self._errors.errors(f"lock {self._target}"):
+                m.lock(self._target)
             self._locked = True
+        if self._target == "running":
+            self._staged.append(changeset)
+            return
         try:
-            removal = self._leaf_list_removal(changeset)
-            bodies = ([removal] if removal is not None else []) + configs
-            for i, body in enumerate(bodies):
-                # Only the last edit validates the candidate: an entry may get its
-                # mandatory leaves from a later edit of the same change set.
-                last = i == len(bodies) - 1
-                test_option = None if last or not self._has(VALIDATE) else "set"
-                with self._errors.errors(f"edit-config of change set {changeset.id}"):
-                    m.edit_config(target="candidate", config=body, test_option=test_option)
+            self._edit(changeset)
         except Exception:
             self._discard_quietly()
             raise
+        self._staged.append(changeset)
+
+    def _edit(self, changeset: ChangeSet) -> None:
+        m = self._session()
+        changeset = self._without_absent_deletes(changeset)
+        configs = render.render(changeset.edits, self.namespace)
+        removal = self._leaf_list_removal(changeset)
+        bodies = ([removal] if removal is not None else []) + configs
+        for i, body in enumerate(bodies):
+            # Only the last edit validates the candidate: an entry may get its mandatory
+            # leaves from a later edit of the same change set. (Running is validated by
+            # every edit, so there the edits go in one by one and the saved copy undoes.)
+            last = i == len(bodies) - 1
+            test_option = None if last or not self._has(VALIDATE) or self._target == "running" else "set"
+            with self._errors.errors(f"edit-config of change set {changeset.id}"):
+                m.edit_config(target=self._target, config=body, test_option=test_option)
+
+    def _without_absent_deletes(self, changeset: ChangeSet) -> ChangeSet:
+        """The change set less its deletes of nodes that are not there (and that no earlier
+        edit of it creates): deleting what is gone succeeds, so an undo or a teardown can
+        run twice. Read under our lock, so nothing can appear in between."""
+        deletes = [e.path for e in changeset.edits if e.op is EditOp.DELETE]
+        if not deletes:
+            return changeset
+        data = self._get_config(self._target, deletes)
+        kept: list[ConfigEdit] = []
+        for edit in changeset.edits:
+            absent = edit.op is EditOp.DELETE and not lookup(data, edit.path, self._shape)
+            if absent and not any(_creates(earlier, edit.path) for earlier in kept):
+                continue
+            kept.append(edit)
+        return replace(changeset, edits=tuple(kept))
 
     def _leaf_list_removal(self, changeset: ChangeSet) -> etree._Element | None:
         wanted = render.leaf_lists(changeset.edits)
         if not wanted:
             return None
-        data = self._get_config("candidate", [path for path, _ in wanted])
+        data = self._get_config(self._target, [path for path, _ in wanted])
         current: dict[tuple[ConfigPath, str], list[str]] = {}
         for path, name in wanted:
             if (path, name) in current:
@@ -177,6 +110,7 @@ class NetconfAdapter:
     def _discard_quietly(self) -> None:
         # After a failed stage, leave the candidate as it was: the change set is all or nothing.
         m = self._manager
+        self._staged.clear()
         try:
             if m is not None and m.connected:
                 m.discard_changes()
@@ -184,14 +118,17 @@ class NetconfAdapter:
             log.debug("discard after a failed stage on %s: %s", self.controller.name, exc)
 
     def diff(self) -> str:
-        """What commit would change in our module: "+ path = value" / "- path = value" lines."""
+        """What commit would change in our module: "+ path = value" / "- path = value" lines
+        (without a candidate: the staged edits, see fallback.describe)."""
+        if self._target == "running":
+            return fallback.describe(self._staged)
         candidate = flatten(self._get_config("candidate", None), self._shape)
         running = flatten(self._get_config("running", None), self._shape)
         return diff(running, candidate)
 
     def validate(self) -> None:
-        if not self._has(VALIDATE):
-            return  # nothing to ask; commit still refuses an invalid candidate
+        if not self._has(VALIDATE) or self._target == "running":
+            return  # nothing to ask; commit (or the edit of running) still refuses bad config
         m = self._session()
         # Validate a copy of the candidate, not <candidate/> itself: yuma123's netconfd
         # answers <ok/> to <validate><source><candidate/> but then drops the staged
@@ -204,40 +141,64 @@ class NetconfAdapter:
 
     def commit(self, confirm_timeout: float | None = None) -> None:
         """With a timeout (rounded up to whole seconds), a confirmed commit that the server
-        reverts unless confirm() comes in time; the lock is kept until then. Without one,
-        or on a server without :confirmed-commit, a plain commit that releases the lock."""
+        reverts unless confirm() comes in time; the lock is kept until then. Without one, a
+        plain commit that releases the lock. Servers without :confirmed-commit or
+        :candidate: the adapter saves running first and rollback() restores it."""
         m = self._session()
-        if confirm_timeout is not None and self._has(CONFIRMED_COMMIT):
+        if self._target == "candidate" and confirm_timeout is not None and self._has(CONFIRMED_COMMIT):
             seconds = max(1, math.ceil(confirm_timeout))  # confirm-timeout is whole seconds
             with self._errors.errors("confirmed commit"):
                 m.commit(confirmed=True, timeout=str(seconds))
             self._confirm_pending = True
+            self._staged.clear()
             return
+        tops = fallback.top_level(self._staged)
+        if confirm_timeout is not None or self._target == "running":
+            self._saved = (self._get_config("running", None), tops)
+        if self._target == "running":
+            try:
+                for changeset in self._staged:
+                    self._edit(changeset)
+            except AdapterError:
+                self._restore_quietly()
+                raise
+        else:
+            with self._errors.errors("commit"):
+                m.commit()
+        self._staged.clear()
         if confirm_timeout is not None:
-            log.info("%s has no :confirmed-commit; committing without a revert timer", self.controller.name)
-        with self._errors.errors("commit"):
-            m.commit()
-        self._confirm_pending = False
+            log.info("%s: no server-side revert timer; a saved copy stands in", self.controller.name)
+            self._confirm_pending = True
+            return
+        self._saved = None
         self._unlock()
 
     def confirm(self) -> None:
         m = self._session()
-        if self._confirm_pending:
+        if self._confirm_pending and self._saved is None:
             with self._errors.errors("confirming commit"):
                 m.commit()
-            self._confirm_pending = False
+        self._confirm_pending = False
+        self._saved = None
         self._unlock()
 
     def discard(self) -> None:
+        self._staged.clear()
         if not self._locked:
             return  # nothing of ours is staged; the candidate may hold another session's work
         m = self._session()
-        with self._errors.errors("discard-changes"):
-            m.discard_changes()
+        if self._target == "candidate":
+            with self._errors.errors("discard-changes"):
+                m.discard_changes()
         self._unlock()
 
     def rollback(self) -> None:
-        """cancel-commit when a confirmed commit is pending, then drop the candidate."""
+        """Revert an unconfirmed commit (cancel-commit, or restore the saved copy), then drop
+        what is staged."""
+        if self._saved is not None:
+            self._restore()
+            self.discard()
+            return
         if not self._confirm_pending:
             self.discard()
             return
@@ -247,26 +208,40 @@ class NetconfAdapter:
         self._confirm_pending = False
         self.discard()  # the server reverted the candidate too; this also unlocks
 
+    def _restore(self) -> None:
+        """Put back the saved copy of running (reconnecting if the session was lost)."""
+        assert self._saved is not None
+        saved, tops = self._saved
+        if self._manager is None:
+            self.open()
+        m = self._session()
+        config = fallback.restoring_config(saved, tops, self.namespace)
+        with self._errors.errors("restore of the saved configuration"):
+            m.edit_config(target=self._target, config=config)
+            if self._target == "candidate":
+                m.commit()
+        self._saved = None
+        self._confirm_pending = False
+
+    def _restore_quietly(self) -> None:
+        try:
+            self._restore()
+        except AdapterError as exc:  # the first error is the one to report; rollback retries
+            log.warning("restoring %s after a failed commit: %s", self.controller.name, exc)
+
     def _unlock(self) -> None:
         if not self._locked:
             return
         m = self._session()
         self._locked = False
-        with self._errors.errors("unlock candidate"):
-            m.unlock("candidate")
+        with self._errors.errors(f"unlock {self._target}"):
+            m.unlock(self._target)
 
-    # --- reading ---------------------------------------------------------------------------------
 
-    def read(self, paths: Sequence[ConfigPath]) -> Mapping[str, Json]:
-        """Running config under each path, fetched with one filtered get-config."""
-        data = self._get_config("running", paths)
-        return {format_path(p): value_at(data, p, self._shape) for p in paths}
-
-    def _get_config(self, source: str, paths: Sequence[ConfigPath] | None) -> etree._Element:
-        m = self._session()
-        filt = render.subtree_filter(paths, self.namespace) if paths is not None else None
-        with self._errors.errors(f"get-config from {source}"):
-            data = m.get_config(source=source, filter=filt).data_ele
-        if not isinstance(data, etree._Element):
-            raise self._errors.unavailable(f"get-config from {source}", "the reply holds no <data>")
-        return data
+def _creates(edit: ConfigEdit, path: ConfigPath) -> bool:
+    """Whether `edit` (a MERGE) writes `path` or something below it."""
+    if edit.op is not EditOp.MERGE:
+        return False
+    if edit.path[: len(path)] == path:
+        return True
+    return edit.path == path[:-1] and not path[-1].keys and path[-1].name in edit.leaves

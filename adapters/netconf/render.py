@@ -4,7 +4,9 @@ subtree filters for get-config. Pure functions over lxml, no I/O.
 A `ConfigEdit` becomes nested elements following its path, list keys as child leaves
 (first, as RFC 7950 §7.8.5 wants). MERGE leaves become children of the last element, a
 tuple becoming repeated leaf-list elements; DELETE puts nc:operation="delete" on the
-last element. Edits that share a prefix share its elements; an edit that would clash
+last element. (Not "remove", which would tolerate an absent node: yuma123's netconfd
+creates the absent list entry instead. The adapter leaves out deletes of absent nodes.)
+Edits that share a prefix share its elements; an edit that would clash
 with an earlier one of the same change set (the same leaf set twice, something below a
 deleted node, a delete of something just written) starts a new `<config>`, so applying
 the configs in order applies the edits in order.

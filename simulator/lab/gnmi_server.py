@@ -3,7 +3,9 @@
 Any gNMI client (pygnmi, gnmic, our adapter) can configure it: Capabilities, Get and an
 atomic Set (deletes, replaces, updates: all applied or none) over a JSON configuration tree
 whose list entries are addressed by keys, e.g. ``/slices/slice[name=s1]/function[name=upf]``.
-Subscribe answers UNIMPLEMENTED. Faults (errors, delays) can be injected for resilience tests.
+Subscribe answers UNIMPLEMENTED. Faults (simulator.lab.faults) are switched at run time, and
+with a `LatencyModel` a Get of /telemetry/vlink[slice=S][id=V]/latency-ms reports the
+latency measured along a configured hop list.
 
     with GnmiServer("ran") as server:
         adapter = GnmiAdapter(server.controller(Domain.RAN))
@@ -21,8 +23,10 @@ import grpc
 from pygnmi.spec.v080 import gnmi_pb2_grpc
 
 from nfvo.domain import Controller, Domain, Protocol
-from simulator.lab.gnmi.servicer import Datastore, Fault, FaultPlan, GnmiServicer, ModelInfo, Validator
+from simulator.lab.faults import Fault, FaultBox, FaultKind
+from simulator.lab.gnmi.servicer import RPC_OPS, Datastore, GnmiServicer, ModelInfo, Validator
 from simulator.lab.gnmi.tree import Json
+from simulator.lab.telemetry import LatencyModel
 
 ORGANIZATION = "nfvo-slices"
 MODEL_VERSION = "0.1.0"
@@ -48,6 +52,7 @@ class GnmiServer:
         validator: Validator | None = None,
         tls: tuple[bytes, bytes] | None = None,
         max_workers: int = 8,
+        telemetry: LatencyModel | None = None,
     ) -> None:
         """`port` 0 lets the OS pick one (read `.port` after start). `encodings` are
         gnmi.Encoding names. `list_keys` pre-declares list keys ({"/slices/slice": ["name"]});
@@ -55,7 +60,9 @@ class GnmiServer:
         model's `containers` (or of a list known so far) that holds no data answers a
         notification without updates; any other absent path NOT_FOUND. `validator` may refuse
         a candidate configuration (FAILED_PRECONDITION). `tls` is (private key PEM,
-        certificate chain PEM); without it the server speaks plaintext."""
+        certificate chain PEM); without it the server speaks plaintext. `telemetry` answers
+        Gets of /telemetry/vlink[slice=S][id=V]/latency-ms for every configured
+        /slices/slice[name=S]/vlink[id=V] with a `hop` leaf-list (see servicer)."""
         if not _is_loopback(host):
             raise ValueError(f"the lab gNMI server binds loopback only, not {host!r}")
         self.name = name
@@ -65,8 +72,8 @@ class GnmiServer:
         self._tls = tls
         self._max_workers = max_workers
         self._store = Datastore(list_keys, containers, validator)
-        self._faults = FaultPlan()
-        self._servicer = GnmiServicer(self._store, self._faults, models, encodings)
+        self.faults = FaultBox()
+        self._servicer = GnmiServicer(self._store, self.faults, models, encodings, telemetry)
         self._server: grpc.Server | None = None
         self._executor: ThreadPoolExecutor | None = None
 
@@ -88,7 +95,7 @@ class GnmiServer:
         configuration, which is how a lab test models a controller restart."""
         if self._server is not None:
             return self
-        self._faults.stopping.clear()
+        self.faults.rearm()
         self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix=f"gnmi-{self.name}")
         # so_reuseport off: binding a port another server holds must fail, not share it.
         server = grpc.server(self._executor, options=[("grpc.so_reuseport", 0)])
@@ -116,7 +123,7 @@ class GnmiServer:
     def stop(self) -> None:
         """Stop at once: in-flight RPCs are cancelled, injected delays cut short. Idempotent."""
         server, self._server = self._server, None
-        self._faults.stopping.set()
+        self.faults.release()
         if server is not None:
             server.stop(grace=None).wait(5)
         if self._executor is not None:
@@ -146,15 +153,22 @@ class GnmiServer:
     ) -> None:
         """Make the next `times` calls of `rpc` ("Get", "Set", "Capabilities", "Subscribe")
         wait `delay_s` and then fail with status `code` (a grpc.StatusCode name, e.g.
-        "INVALID_ARGUMENT"), or succeed after the delay when `code` is None."""
-        if rpc not in ("Capabilities", "Get", "Set", "Subscribe"):
+        "INVALID_ARGUMENT"), or succeed after the delay when `code` is None. A shorthand
+        for `inject` (simulator.lab.faults), which works by operation: Get and Subscribe
+        are both READ."""
+        if rpc not in RPC_OPS:
             raise ValueError(f"unknown gNMI RPC {rpc!r}")
-        if code is not None and code not in grpc.StatusCode.__members__:
-            raise ValueError(f"unknown gRPC status code {code!r}")
-        self._faults.add(Fault(rpc, code, details, delay_s, times))
+        kind = FaultKind.REJECT if code is not None else FaultKind.DELAY
+        self.inject(Fault(kind, RPC_OPS[rpc], delay_s * 1000, times, code, details))
+
+    def inject(self, fault: Fault) -> None:
+        """Act out `fault` (simulator.lab.faults) on the next matching RPC(s)."""
+        if fault.status is not None and fault.status not in grpc.StatusCode.__members__:
+            raise ValueError(f"unknown gRPC status code {fault.status!r}")
+        self.faults.inject(fault)
 
     def clear_faults(self) -> None:
-        self._faults.clear()
+        self.faults.clear()
 
     def controller(self, domain: Domain, *, timeout_s: float = 10.0) -> Controller:
         """A Controller record pointing at this server (start it first)."""

@@ -1,4 +1,5 @@
-"""The gNMI adapter against the lab gNMI server on loopback."""
+"""The gNMI adapter against the lab gNMI server on loopback: what is gNMI's own (JSON shapes,
+stacked undos, one atomic Set, TLS). The shared behaviour is in test_adapter_contract.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from adapters.base import DomainAdapter
 from adapters.gnmi import GnmiAdapter
 from nfvo.domain import (
     AdapterError,
@@ -73,8 +73,7 @@ SLICE_EDITS = (
 )
 
 
-def test_it_is_a_domain_adapter_and_reports_capabilities(adapter: GnmiAdapter) -> None:
-    assert isinstance(adapter, DomainAdapter)
+def test_capabilities_name_models_encodings_and_version(adapter: GnmiAdapter) -> None:
     caps = adapter.capabilities()
     assert "model:nfvo-slices/nfvo-slices-ran@0.1.0" in caps
     assert "encoding:JSON_IETF" in caps
@@ -116,19 +115,6 @@ def test_push_a_changeset_and_read_it_back(adapter: GnmiAdapter, server: GnmiSer
     assert adapter.read([parse_path("/slices"), parse_path(S1)]) == {"/slices": None, S1: None}
 
 
-def test_undo_through_the_inverse_changeset(adapter: GnmiAdapter, server: GnmiServer) -> None:
-    push(adapter, merge("/slices/slice[name=s0]", tenant="other"))
-    before = server.snapshot()
-    cs = changeset(*SLICE_EDITS, undo=(delete(S1),))
-    adapter.stage(cs)
-    adapter.commit()
-    assert adapter.read([parse_path(UPF)])[UPF] is not None
-    adapter.stage(cs.inverse())
-    adapter.commit()
-    assert adapter.read([parse_path(S1)]) == {S1: None}
-    assert server.snapshot() == before
-
-
 def test_rollback_of_an_unconfirmed_commit_restores_the_previous_tree_exactly(
     adapter: GnmiAdapter, server: GnmiServer
 ) -> None:
@@ -157,14 +143,6 @@ def test_rollback_of_an_unconfirmed_commit_restores_the_previous_tree_exactly(
     assert adapter.confirm_deadline is None
     adapter.rollback()  # nothing pending any more: a no-op
     assert server.snapshot() == before
-
-
-def test_confirm_makes_a_commit_permanent(adapter: GnmiAdapter, server: GnmiServer) -> None:
-    push(adapter, *SLICE_EDITS, confirm_timeout=60)
-    after = server.snapshot()
-    adapter.confirm()
-    adapter.rollback()
-    assert server.snapshot() == after
 
 
 def test_stacked_unconfirmed_commits_roll_back_to_before_the_first(

@@ -1,24 +1,17 @@
-"""The NETCONF adapter against the lab's NETCONF server, a real one on 127.0.0.1."""
+"""The NETCONF adapter against the lab's NETCONF server, a real one on 127.0.0.1: what the
+contract suite (test_adapter_contract.py) does not cover, because it is NETCONF's own."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+import paramiko
 import pytest
+from changesets import hop_path, slice_path, transport_changeset, vlink_path
 from lxml import etree
-from netconf_scenarios import (
-    hop_path,
-    push_read_undo,
-    rollback_confirmed_commit,
-    slice_path,
-    transport_changeset,
-    vlink_path,
-)
 
-from adapters.base import DomainAdapter
 from adapters.netconf import NetconfAdapter
 from adapters.netconf import render as render_module
 from nfvo.domain import (
@@ -28,10 +21,12 @@ from nfvo.domain import (
     ConfigRejected,
     Controller,
     ControllerUnavailable,
+    Domain,
     EditOp,
     NfvoError,
     PathElem,
     PermanentError,
+    Protocol,
     TemporaryError,
     UnsupportedCapability,
     format_path,
@@ -40,26 +35,28 @@ from simulator.lab.netconf_server import NetconfServer
 
 
 @pytest.fixture
-def adapter(nc_controller: Controller) -> Iterator[NetconfAdapter]:
-    a = NetconfAdapter(nc_controller)
+def adapter(nc_controller: Controller, nc_known_hosts: str) -> Iterator[NetconfAdapter]:
+    a = NetconfAdapter(nc_controller, known_hosts=nc_known_hosts)
     a.open()
     yield a
     a.close()
 
 
-def test_is_a_domain_adapter(adapter: NetconfAdapter) -> None:
-    assert isinstance(adapter, DomainAdapter)
-    assert "urn:ietf:params:netconf:capability:candidate:1.0" in adapter.capabilities()
-
-
-def test_push_read_back_and_undo(adapter: NetconfAdapter, nc_lab_server: NetconfServer) -> None:
-    push_read_undo(adapter, "s1")
-    assert "slice" not in nc_lab_server.running_xml()
-
-
-def test_rollback_of_a_confirmed_commit(adapter: NetconfAdapter, nc_lab_server: NetconfServer) -> None:
-    rollback_confirmed_commit(adapter, "s2")
+def test_diff_lines_and_leaf_list_replacement(adapter: NetconfAdapter, nc_lab_server: NetconfServer) -> None:
+    adapter.stage(transport_changeset("s1"))
+    text = adapter.diff()
+    assert "+ /slices/slice[name=s1]/vlink[id=v1]/hop = [a, m, b]" in text, text
+    assert "+ /slices/slice[name=s1]/slice-type = urllc" in text, text
+    adapter.validate()
+    adapter.commit(confirm_timeout=30)
+    vlink = adapter.read([vlink_path("s1", "v1")])[format_path(vlink_path("s1", "v1"))]
+    assert isinstance(vlink, dict)
+    assert vlink["bandwidth-mbps"] == "250.0" and vlink["latency-ms"] == "1.25"  # strings, as on the wire
+    adapter.confirm()
     assert not nc_lab_server.store.confirm_pending
+    adapter.stage(transport_changeset("s1", bandwidth=300.5, hops=("b", "a")))
+    assert "- /slices/slice[name=s1]/vlink[id=v1]/hop = [a, m, b]" in adapter.diff()
+    adapter.discard()
 
 
 def test_the_server_reverts_an_unconfirmed_commit_by_itself(adapter: NetconfAdapter) -> None:
@@ -142,9 +139,11 @@ def test_missing_mandatory_leaf_is_rejected_by_validate_and_commit(adapter: Netc
     assert adapter.read([slice_path("m")])[format_path(slice_path("m"))] is None
 
 
-def test_a_lock_held_elsewhere_is_temporary(nc_controller: Controller, adapter: NetconfAdapter) -> None:
+def test_a_lock_held_elsewhere_is_temporary(
+    nc_controller: Controller, adapter: NetconfAdapter, nc_known_hosts: str
+) -> None:
     adapter.stage(transport_changeset("first"))
-    other = NetconfAdapter(nc_controller)
+    other = NetconfAdapter(nc_controller, known_hosts=nc_known_hosts)
     other.open()
     try:
         with pytest.raises(ControllerUnavailable, match="lock-denied") as exc:
@@ -157,40 +156,24 @@ def test_a_lock_held_elsewhere_is_temporary(nc_controller: Controller, adapter: 
     assert adapter.read([slice_path("first")])[format_path(slice_path("first"))] is not None
 
 
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_connection_refused_is_controller_unavailable(nc_controller: Controller) -> None:
-    ctl = replace(nc_controller, port=unused_port())
-    with pytest.raises(ControllerUnavailable) as exc:
-        NetconfAdapter(ctl, timeout_s=5).open()
-    assert exc.value.controller == "transport-ctl"
-    assert isinstance(exc.value, TemporaryError)
-    assert ctl.password not in str(exc.value)
-
-
-def test_wrong_password_is_a_permanent_adapter_error(nc_controller: Controller) -> None:
+def test_wrong_password_is_a_permanent_adapter_error(nc_controller: Controller, nc_known_hosts: str) -> None:
     ctl = replace(nc_controller, password="not-the-password")
     with pytest.raises(AdapterError) as exc:
-        NetconfAdapter(ctl).open()
+        NetconfAdapter(ctl, known_hosts=nc_known_hosts).open()
     assert not isinstance(exc.value, TemporaryError)
     assert "not-the-password" not in str(exc.value) and "hint" in str(exc.value)
 
 
-def test_a_server_without_candidate_is_unsupported(
-    nc_controller: Controller, monkeypatch: pytest.MonkeyPatch
+def test_a_server_with_neither_candidate_nor_writable_running_is_unsupported(
+    nc_adapter_host_key: paramiko.RSAKey, nc_known_hosts: str
 ) -> None:
-    import simulator.lab.netconf.server as server_module
-
-    without = tuple(c for c in server_module.CAPABILITIES if ":candidate:" not in c)
-    monkeypatch.setattr(server_module, "CAPABILITIES", without)
-    adapter = NetconfAdapter(nc_controller)
-    with pytest.raises(UnsupportedCapability, match=":candidate"):
-        adapter.open()
-    adapter.close()
+    with NetconfServer(username="u", password="p4ssword", host_key=nc_adapter_host_key) as server:
+        server.capabilities = tuple(c for c in server.capabilities if ":candidate:" not in c)
+        ctl = Controller("ro", Domain.TRANSPORT, Protocol.NETCONF, "127.0.0.1", server.port, "u", "p4ssword")
+        adapter = NetconfAdapter(ctl, known_hosts=nc_known_hosts)
+        with pytest.raises(UnsupportedCapability, match="writable-running"):
+            adapter.open()
+        adapter.close()
 
 
 def test_unopened_adapter_says_so(nc_controller: Controller) -> None:
@@ -217,9 +200,9 @@ def calls(adapter: NetconfAdapter) -> dict[str, Callable[[], object]]:
 
 
 def test_no_library_exception_escapes_when_the_server_stops(
-    nc_controller: Controller, nc_lab_server: NetconfServer
+    nc_controller: Controller, nc_lab_server: NetconfServer, nc_known_hosts: str
 ) -> None:
-    adapter = NetconfAdapter(nc_controller, timeout_s=5)
+    adapter = NetconfAdapter(nc_controller, timeout_s=5, known_hosts=nc_known_hosts)
     adapter.open()
     adapter.stage(transport_changeset("late"))
     adapter.commit(confirm_timeout=30)
@@ -277,3 +260,38 @@ def test_clashing_edits_go_to_separate_configs() -> None:
     assert 'nc:operation="delete"' in first and "again" not in first
     second = etree.tostring(configs[1]).decode()
     assert second.count("<slice>") == 1 and "<hop>a</hop><hop>b</hop>" in second
+
+
+# --- fallbacks on servers without :candidate or :confirmed-commit ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "options", [{"candidate": False}, {"confirmed_commit": False}], ids=["running-only", "no-cc"]
+)
+def test_fallback_restores_the_saved_copy_after_a_failure_and_after_a_reconnect(
+    nc_adapter_host_key: paramiko.RSAKey, nc_known_hosts: str, options: dict[str, bool]
+) -> None:
+    with NetconfServer(username="u", password="pw-1234", host_key=nc_adapter_host_key, **options) as server:
+        ctl = Controller("fb", Domain.TRANSPORT, Protocol.NETCONF, "127.0.0.1", server.port, "u", "pw-1234")
+        adapter = NetconfAdapter(ctl, known_hosts=nc_known_hosts)
+        adapter.open()
+        adapter.stage(transport_changeset("kept"))
+        adapter.commit()
+        before = server.running_xml()
+        if not options.get("candidate", True):
+            # Staged edits reach running only at commit: the good one is applied, the bad one
+            # refused, and the saved copy puts running back as it was.
+            adapter.stage(transport_changeset("good"))
+            adapter.stage(transport_changeset("bad", bandwidth=-1.0))
+            with pytest.raises(ConfigRejected):
+                adapter.commit(confirm_timeout=30)
+            assert server.running_xml() == before
+            adapter.discard()
+        # An unconfirmed commit survives close(): rollback() reconnects and restores.
+        adapter.stage(transport_changeset("kept", bandwidth=999.0))
+        adapter.commit(confirm_timeout=30)
+        assert server.running_xml() != before
+        adapter.close()
+        adapter.rollback()
+        assert server.running_xml() == before
+        adapter.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +18,14 @@ import grpc
 from pygnmi.spec.v080 import gnmi_pb2
 
 from nfvo.domain import PathElem
+from simulator.lab.faults import Fault, FaultBox, FaultKind, Op
 from simulator.lab.gnmi.tree import Json, PathNotFound, Tree, TreeError
+from simulator.lab.telemetry import LatencyModel
 
 GNMI_VERSION = "0.8.0"
 _WILDCARDS = frozenset({"*", "..."})
+# The protocol-neutral operation of each RPC, for fault injection (simulator.lab.faults).
+RPC_OPS = {"Capabilities": Op.OPEN, "Get": Op.READ, "Set": Op.COMMIT, "Subscribe": Op.READ}
 
 # Checks a candidate configuration (the whole tree as JSON) before a Set takes effect, like
 # YANG must/leafref validation on a real controller: returns why it is refused, or None.
@@ -36,18 +39,6 @@ class ModelInfo:
     name: str
     organization: str
     version: str
-
-
-@dataclass
-class Fault:
-    """An injected failure: the next `times` calls of `rpc` wait `delay_s`, then fail with
-    `code` (a grpc.StatusCode name) unless it is None."""
-
-    rpc: str
-    code: str | None
-    details: str
-    delay_s: float
-    times: int
 
 
 class _Abort(Exception):
@@ -101,35 +92,6 @@ class Datastore:
             self._tree = work
 
 
-class FaultPlan:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._faults: deque[Fault] = deque()
-        self.stopping = threading.Event()
-
-    def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def apply(self, rpc: str) -> None:
-        with self._lock:
-            fault = next((f for f in self._faults if f.rpc == rpc), None)
-            if fault is None:
-                return
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-        if fault.delay_s > 0:
-            # An Event rather than sleep, so that stop() does not wait out injected delays.
-            self.stopping.wait(fault.delay_s)
-        if fault.code is not None:
-            raise _Abort(grpc.StatusCode[fault.code], fault.details)
-
-
 def to_elems(path: Any) -> tuple[PathElem, ...]:
     """gnmi.Path → our elements (origin and target are ignored: the tree has one namespace)."""
     if len(path.element) and not len(path.elem):
@@ -161,15 +123,21 @@ def from_typed_value(val: Any) -> object:
 
 class GnmiServicer:
     def __init__(
-        self, store: Datastore, faults: FaultPlan, models: Sequence[ModelInfo], encodings: Sequence[str]
+        self,
+        store: Datastore,
+        faults: FaultBox,
+        models: Sequence[ModelInfo],
+        encodings: Sequence[str],
+        telemetry: LatencyModel | None = None,
     ) -> None:
+        self._telemetry = telemetry
         self._store = store
         self._faults = faults
         self._models = tuple(models)
         self._encodings = tuple(gnmi_pb2.Encoding.Value(e) for e in encodings)
 
     def Capabilities(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC method name
-        def answer() -> Any:
+        def answer(_fault: Fault | None) -> Any:
             return gnmi_pb2.CapabilityResponse(
                 supported_models=[
                     gnmi_pb2.ModelData(name=m.name, organization=m.organization, version=m.version)
@@ -182,7 +150,7 @@ class GnmiServicer:
         return self._run("Capabilities", context, answer)
 
     def Get(self, request: Any, context: Any) -> Any:  # noqa: N802
-        def answer() -> Any:
+        def answer(_fault: Fault | None) -> Any:
             if request.encoding not in self._encodings or request.encoding not in (
                 gnmi_pb2.JSON,
                 gnmi_pb2.JSON_IETF,
@@ -196,7 +164,11 @@ class GnmiServicer:
             for path in paths:
                 updates = []
                 try:
-                    value = self._store.get(prefix + to_elems(path))
+                    elems = prefix + to_elems(path)
+                    if elems and elems[0].name == "telemetry" and self._telemetry is not None:
+                        value = self._measured(elems)
+                    else:
+                        value = self._store.get(elems)
                     typed = gnmi_pb2.TypedValue(**{field: json.dumps(value).encode()})
                     updates.append(gnmi_pb2.Update(path=path, val=typed))
                 except PathNotFound as err:
@@ -212,8 +184,33 @@ class GnmiServicer:
 
         return self._run("Get", context, answer)
 
+    def _measured(self, elems: tuple[PathElem, ...]) -> Json:
+        """/telemetry/vlink[slice=S][id=V](/latency-ms): the latency measured along the
+        hops configured at /slices/slice[name=S]/vlink[id=V]/hop."""
+        keys = dict(elems[1].keys) if len(elems) > 1 else {}
+        if (
+            len(elems) not in (2, 3)
+            or elems[1].name != "vlink"
+            or set(keys) != {"slice", "id"}
+            or (len(elems) == 3 and elems[2].name != "latency-ms")
+        ):
+            raise PathNotFound("telemetry offers /telemetry/vlink[slice=..][id=..]/latency-ms only")
+        hop_path = (
+            PathElem("slices"),
+            PathElem("slice", (("name", keys["slice"]),)),
+            PathElem("vlink", (("id", keys["id"]),)),
+            PathElem("hop"),
+        )
+        hops = self._store.get(hop_path)
+        assert self._telemetry is not None
+        measured = self._telemetry.measure([str(h) for h in hops] if isinstance(hops, list) else [])
+        if measured is None:
+            raise PathNotFound(f"no measurable path for vlink {keys['id']} of slice {keys['slice']}")
+        value = round(measured, 3)
+        return value if len(elems) == 3 else {"slice": keys["slice"], "id": keys["id"], "latency-ms": value}
+
     def Set(self, request: Any, context: Any) -> Any:  # noqa: N802
-        def answer() -> Any:
+        def answer(fault: Fault | None) -> Any:
             prefix = to_elems(request.prefix)
             # Decode everything before touching the tree: a bad path or value anywhere in
             # the request rejects the whole request.
@@ -221,14 +218,18 @@ class GnmiServicer:
             replaces = [(prefix + to_elems(u.path), from_typed_value(u.val)) for u in request.replace]
             updates = [(prefix + to_elems(u.path), from_typed_value(u.val)) for u in request.update]
 
-            def change(tree: Tree) -> None:
+            ops: list[Callable[[Tree], None]] = [
                 # The order gNMI prescribes: all deletes, then replaces, then updates.
-                for path in deletes:
-                    tree.delete(path)
-                for path, value in replaces:
-                    tree.replace(path, value)
-                for path, value in updates:
-                    tree.update(path, value)
+                *(_deleter(p) for p in deletes),
+                *(_writer(Tree.replace, p, v) for p, v in replaces),
+                *(_writer(Tree.update, p, v) for p, v in updates),
+            ]
+            if fault is not None and fault.kind is FaultKind.PARTIAL:
+                ops = ops[:-1]  # an injected fault: the last operation is left out, silently
+
+            def change(tree: Tree) -> None:
+                for op in ops:
+                    op(tree)
 
             try:
                 self._store.transact(change)
@@ -243,17 +244,44 @@ class GnmiServicer:
         return self._run("Set", context, answer)
 
     def Subscribe(self, request_iterator: Iterator[Any], context: Any) -> Iterator[Any]:  # noqa: N802
-        def answer() -> Any:
+        def answer(_fault: Fault | None) -> Any:
             raise _Abort(grpc.StatusCode.UNIMPLEMENTED, "Subscribe is not implemented by the lab server")
 
         self._run("Subscribe", context, answer)
         return iter(())
 
-    def _run(self, rpc: str, context: Any, answer: Callable[[], Any]) -> Any:
+    def _run(self, rpc: str, context: Any, answer: Callable[[Fault | None], Any]) -> Any:
         try:
-            self._faults.apply(rpc)
-            return answer()
+            fault = self._faults.take(RPC_OPS[rpc])
+            if fault is not None:
+                self._act_out(fault, context)
+            return answer(fault)
         except _Abort as err:
             # abort() raises, ending the RPC with this status and message.
             context.abort(err.code, err.details)
             raise  # unreachable: keeps type checkers sure the function never falls through
+
+    def _act_out(self, fault: Fault, context: Any) -> None:
+        """The parts of a fault that come before the answer (PARTIAL is Set's own)."""
+        if fault.delay_ms and not self._faults.wait(fault.delay_ms / 1000):
+            raise _Abort(grpc.StatusCode.UNAVAILABLE, "the server is stopping")
+        if fault.kind is FaultKind.REJECT:
+            code = grpc.StatusCode[fault.status] if fault.status else grpc.StatusCode.FAILED_PRECONDITION
+            raise _Abort(code, fault.message)
+        if fault.kind is FaultKind.DROP:
+            # A servicer cannot cut its HTTP/2 connection; UNAVAILABLE with nothing applied
+            # is what a client sees when it is cut.
+            raise _Abort(grpc.StatusCode.UNAVAILABLE, f"{fault.message}: connection dropped")
+        if fault.kind is FaultKind.TIMEOUT:
+            self._faults.hang(until=lambda: not context.is_active())
+            raise _Abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"{fault.message}: no answer")
+
+
+def _deleter(path: tuple[PathElem, ...]) -> Callable[[Tree], None]:
+    return lambda tree: tree.delete(path)
+
+
+def _writer(
+    method: Callable[[Tree, tuple[PathElem, ...], object], None], path: tuple[PathElem, ...], value: object
+) -> Callable[[Tree], None]:
+    return lambda tree: method(tree, path, value)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from simulator.lab.netconf.edit import apply_edit
+from simulator.lab.netconf.edit import apply_edit, leave_one_out
 from simulator.lab.netconf.errors import element, qn, rpc_error
-from simulator.lab.netconf.schema import canonicalize, validate
+from simulator.lab.netconf.schema import NS, canonicalize, validate
 from simulator.lab.netconf.subtree import select
+from simulator.lab.telemetry import LatencyModel
 
 DATASTORES = ("running", "candidate")
 
@@ -36,7 +37,19 @@ class _Pending:
 
 
 class Datastores:
-    def __init__(self, initial: etree._Element | None = None) -> None:
+    def __init__(
+        self,
+        initial: etree._Element | None = None,
+        *,
+        candidate: bool = True,
+        confirmed_commit: bool = True,
+        telemetry: LatencyModel | None = None,
+    ) -> None:
+        """Without `candidate` the server is :writable-running only: edits go straight to
+        running (validated whole, at once) and there is no commit."""
+        self.has_candidate = candidate
+        self.has_confirmed_commit = confirmed_commit and candidate
+        self.telemetry = telemetry
         self._mutex = threading.RLock()
         self._running = empty_tree()
         if initial is not None:
@@ -53,6 +66,25 @@ class Datastores:
         with self._mutex:
             return select(self._tree(source), subtree)
 
+    def get_state(self, subtree: etree._Element | None) -> etree._Element:
+        """What <get> returns: running plus the state the model adds to it (the measured
+        latency of every vlink, from `telemetry`), filtered."""
+        with self._mutex:
+            tree = deepcopy(self._running)
+        if self.telemetry is not None:
+            for vlink in tree.iter(f"{{{NS}}}vlink"):
+                hops = [h.text or "" for h in vlink.iterchildren(f"{{{NS}}}hop")]
+                ends = [vlink.findtext(f"{{{NS}}}src-site") or "", vlink.findtext(f"{{{NS}}}dst-site") or ""]
+                measured = self.telemetry.measure(hops or ends)
+                if measured is not None:
+                    element(f"{{{NS}}}measured-latency-ms", NS, vlink).text = f"{measured:.3f}"
+        return select(tree, subtree)
+
+    @property
+    def writable(self) -> str:
+        """The datastore edit-config may target."""
+        return "candidate" if self.has_candidate else "running"
+
     def serialize(self, source: str) -> str:
         with self._mutex:
             return etree.tostring(self._tree(source), pretty_print=True, encoding="unicode")
@@ -60,7 +92,7 @@ class Datastores:
     def _tree(self, name: str) -> etree._Element:
         if name == "running":
             return self._running
-        if name == "candidate":
+        if name == "candidate" and self.has_candidate:
             return self._candidate
         raise rpc_error(
             "invalid-value", f"no datastore {name!r} (running and candidate exist)", error_type="protocol"
@@ -69,21 +101,35 @@ class Datastores:
     # --- candidate ------------------------------------------------------------------------
 
     def edit(
-        self, session_id: int, config: etree._Element, default_operation: str, *, test_only: bool
+        self,
+        session_id: int,
+        config: etree._Element,
+        default_operation: str,
+        *,
+        test_only: bool,
+        target: str = "candidate",
     ) -> None:
         with self._mutex:
-            self._check_lock(session_id, "candidate")
+            self._check_lock(session_id, target)
             if default_operation == "replace":
                 # The config becomes the whole datastore (RFC 6241 §7.2).
                 work, default_operation = empty_tree(), "merge"
             else:
-                work = deepcopy(self._candidate)
-            apply_edit(work, config, default_operation)  # on error the candidate is untouched
-            if not test_only:
+                work = deepcopy(self._tree(target))
+            apply_edit(work, config, default_operation)  # on error the datastore is untouched
+            if target == "running":
+                validate(work)  # no commit comes later to check the whole tree
+            if test_only:
+                return
+            if target == "running":
+                self._running = work
+                self._candidate = deepcopy(work)
+            else:
                 self._candidate = work
 
     def discard(self, session_id: int) -> None:
         with self._mutex:
+            self._tree("candidate")  # a server without one has nothing to discard
             self._check_lock(session_id, "candidate")
             self._candidate = deepcopy(self._running)
 
@@ -104,7 +150,13 @@ class Datastores:
         timeout_s: float = 600.0,
         persist: str | None = None,
         persist_id: str | None = None,
+        partial: bool = False,
     ) -> None:
+        """`partial`: an injected fault; one changed leaf of the candidate is left out of
+        running, and the client is told all went well."""
+        if not self.has_candidate or (confirmed and not self.has_confirmed_commit):
+            what = ":confirmed-commit" if self.has_candidate else ":candidate"
+            raise rpc_error("operation-not-supported", f"this server has no {what}", error_type="protocol")
         with self._mutex:
             self._check_lock(session_id, "running")
             self._check_lock(session_id, "candidate")
@@ -119,6 +171,8 @@ class Datastores:
                 self._pending = None
             backup = pending.backup if pending is not None else self._running
             self._running = deepcopy(self._candidate)
+            if partial:
+                leave_one_out(self._running, backup)
             if confirmed:
                 # A confirmed commit during another one extends it; the backup stays the
                 # configuration before the first.

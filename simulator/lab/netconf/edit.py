@@ -16,7 +16,9 @@ from lxml import etree
 
 from simulator.lab.netconf.errors import BASE_NS, ErrorReport, RpcError, element, rpc_error
 from simulator.lab.netconf.schema import (
+    LIST_KEYS,
     NS,
+    PREFIX,
     ROOT,
     Kind,
     Node,
@@ -179,3 +181,21 @@ def find_entry(parent: etree._Element, node: Node, keys: tuple[str, ...]) -> etr
         if tuple(entry.findtext(f"{{{NS}}}{k}") for k in node.keys) == keys:
             return entry
     return None
+
+
+def leave_one_out(new: etree._Element, old: etree._Element) -> None:
+    """Take from `new` the last leaf (in document order) whose value `old` does not hold
+    at the same place: what a controller that "applied only part" of a commit keeps.
+    Key leaves stay, so every entry remains addressable."""
+    for leaf in reversed([e for e in new.iter(etree.Element) if len(e) == 0 and e is not new]):
+        parent = leaf.getparent()
+        assert parent is not None
+        name = etree.QName(leaf).localname
+        if name in LIST_KEYS.get(etree.QName(parent).localname, ()):
+            continue
+        where = "." + xpath(leaf, new)
+        found = old.xpath(where, namespaces={PREFIX: NS})
+        held = [e.text for e in found if isinstance(e, etree._Element)] if isinstance(found, list) else []
+        if leaf.text not in held:
+            parent.remove(leaf)
+            return

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from simulator.lab.faults import Fault, FaultKind, Op
 from simulator.lab.netconf.datastore import Datastores
 from simulator.lab.netconf.errors import BASE_NS, RpcError, element, qn, rpc_error
 from simulator.lab.netconf.schema import PATH_NS
@@ -25,7 +26,33 @@ class Reply:
     close: bool = False  # end the session once this reply is sent
 
 
-def handle(store: Datastores, session_id: int, message: bytes) -> Reply:
+# The protocol-neutral operation each RPC is, for fault injection (see simulator.lab.faults).
+_OPS = {
+    "get": Op.READ,
+    "get-config": Op.READ,
+    "edit-config": Op.EDIT,
+    "validate": Op.EDIT,
+    "commit": Op.COMMIT,
+    "cancel-commit": Op.CANCEL,
+    "discard-changes": Op.CANCEL,
+    "lock": Op.LOCK,
+    "unlock": Op.LOCK,
+}
+
+
+def operation_of(message: bytes) -> Op | None:
+    """Which operation an <rpc> asks for (None: not an rpc, or close-session)."""
+    try:
+        rpc = etree.fromstring(message, PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    op = next(rpc.iterchildren(etree.Element), None)
+    return _OPS.get(etree.QName(op).localname) if op is not None else None
+
+
+def handle(store: Datastores, session_id: int, message: bytes, *, fault: Fault | None = None) -> Reply:
+    """`fault`: an injected REJECT answers with an error instead of running the operation;
+    an injected PARTIAL makes a commit leave one change out. Other kinds are the session's."""
     try:
         rpc = etree.fromstring(message, PARSER)
     except etree.XMLSyntaxError as exc:
@@ -66,7 +93,13 @@ def handle(store: Datastores, session_id: int, message: bytes) -> Reply:
                 error_type="protocol",
                 info=(("bad-element", name.localname),),
             )
-        data = handler(store, session_id, op)
+        if fault is not None and fault.kind is FaultKind.REJECT:
+            raise rpc_error(fault.status or "operation-failed", fault.message)
+        if fault is not None and fault.kind is FaultKind.PARTIAL and op.tag == qn("commit"):
+            _commit(store, session_id, op, partial=True)
+            data = None
+        else:
+            data = handler(store, session_id, op)
     except RpcError as exc:
         return _reply(rpc, _error_body(exc))
     if data is None:
@@ -142,7 +175,7 @@ Handler = Callable[[Datastores, int, etree._Element], "etree._Element | None"]
 
 
 def _get(store: Datastores, _session: int, op: etree._Element) -> etree._Element:
-    return store.get("running", _filter(op))
+    return store.get_state(_filter(op))
 
 
 def _get_config(store: Datastores, _session: int, op: etree._Element) -> etree._Element:
@@ -151,10 +184,10 @@ def _get_config(store: Datastores, _session: int, op: etree._Element) -> etree._
 
 def _edit_config(store: Datastores, session_id: int, op: etree._Element) -> None:
     target = _datastore(op, "target")
-    if target != "candidate":
+    if target != store.writable:
         raise rpc_error(
             "operation-not-supported",
-            "only the candidate is writable (no :writable-running)",
+            f"only the {store.writable} datastore is writable",
             error_type="protocol",
         )
     default = _choice(op, "default-operation", ("merge", "replace", "none"))
@@ -169,7 +202,7 @@ def _edit_config(store: Datastores, session_id: int, op: etree._Element) -> None
             error_type="protocol",
             info=(("bad-element", "config"),),
         )
-    store.edit(session_id, config, default, test_only=test == "test-only")
+    store.edit(session_id, config, default, test_only=test == "test-only", target=target)
 
 
 def _validate(store: Datastores, _session: int, op: etree._Element) -> None:
@@ -178,7 +211,7 @@ def _validate(store: Datastores, _session: int, op: etree._Element) -> None:
     store.validate(inline if inline is not None else _datastore(op, "source"))
 
 
-def _commit(store: Datastores, session_id: int, op: etree._Element) -> None:
+def _commit(store: Datastores, session_id: int, op: etree._Element, *, partial: bool = False) -> None:
     timeout_text = op.findtext(qn("confirm-timeout"))
     timeout = 600
     if timeout_text is not None:
@@ -200,6 +233,7 @@ def _commit(store: Datastores, session_id: int, op: etree._Element) -> None:
         timeout_s=timeout,
         persist=(persist.text or "") if persist is not None else None,
         persist_id=op.findtext(qn("persist-id")),
+        partial=partial,
     )
 
 

@@ -2,7 +2,8 @@
 
 One thread accepts connections; each connection gets a thread that runs the SSH handshake
 (password authentication), waits for the "netconf" subsystem and serves one NETCONF
-session on that channel. Every session shares one `Datastores`.
+session on that channel. Every session shares one `Datastores` and one `FaultBox`
+(simulator.lab.faults), whose faults the sessions act out.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from paramiko.common import (
     OPEN_SUCCEEDED,
 )
 
+from simulator.lab.faults import Fault, FaultBox
 from simulator.lab.netconf.datastore import Datastores
 from simulator.lab.netconf.operations import PARSER
 from simulator.lab.netconf.schema import MODULE, NS, REVISION
 from simulator.lab.netconf.session import BASE_10, BASE_11, NetconfSession
+from simulator.lab.telemetry import LatencyModel
 
 CAPABILITIES = (
     BASE_10,
@@ -38,6 +41,7 @@ CAPABILITIES = (
     "urn:ietf:params:netconf:capability:validate:1.1",
     f"{NS}?module={MODULE}&revision={REVISION}",
 )
+WRITABLE_RUNNING = "urn:ietf:params:netconf:capability:writable-running:1.0"
 LOOPBACK = "127.0.0.1"
 _POLL_S = 0.05  # how often a connection still in its SSH handshake checks for stop()
 # paramiko logs every client that hangs up abruptly as an error with a traceback; in a lab
@@ -92,9 +96,15 @@ class NetconfServer:
         host_key: paramiko.PKey | None = None,
         initial_config: str | None = None,
         handshake_timeout_s: float = 10.0,
+        candidate: bool = True,
+        confirmed_commit: bool = True,
+        telemetry: LatencyModel | None = None,
     ) -> None:
         """`port` 0 lets the OS pick a free port (see `.port` once started). `initial_config`
-        is XML (a <config> or <data> element) loaded into running and candidate."""
+        is XML (a <config> or <data> element) loaded into running and candidate. Without
+        `candidate` the server offers :writable-running instead (and no confirmed commit);
+        without `confirmed_commit` a candidate with plain commits only. `telemetry` answers
+        <get> with each vlink's measured-latency-ms."""
         if host not in (LOOPBACK, "localhost"):
             raise ValueError(f"the lab NETCONF server binds {LOOPBACK} only, not {host!r}")
         self._requested_port = port
@@ -103,7 +113,16 @@ class NetconfServer:
         self._host_key = host_key
         self._timeout = handshake_timeout_s
         initial = etree.fromstring(initial_config.encode(), PARSER) if initial_config else None
-        self.store = Datastores(initial)
+        self.store = Datastores(
+            initial, candidate=candidate, confirmed_commit=confirmed_commit, telemetry=telemetry
+        )
+        self.capabilities = tuple(
+            c
+            for c in CAPABILITIES
+            if (candidate or ":candidate:" not in c)
+            and (self.store.has_confirmed_commit or ":confirmed-commit:" not in c)
+        ) + (() if candidate else (WRITABLE_RUNNING,))
+        self.faults = FaultBox()
         self._listener: socket.socket | None = None
         # Wakes the accept loop when stop() is called (closing a listening socket does not).
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
@@ -151,6 +170,7 @@ class NetconfServer:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        self.faults.release()  # ends injected delays and hangs, so sessions can finish
         if self._wakeup is not None:
             self._wakeup[1].send(b"x")
         if self._accept_thread is not None:
@@ -168,6 +188,13 @@ class NetconfServer:
         if self._wakeup is not None:
             for end in self._wakeup:
                 end.close()
+
+    def inject(self, fault: Fault) -> None:
+        """Act out `fault` on the next matching operation(s) of any session."""
+        self.faults.inject(fault)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
 
     def running_xml(self) -> str:
         """The running datastore, as a <data> element."""
@@ -229,7 +256,9 @@ class NetconfServer:
             channel = self._await_channel(transport, iface)
             if channel is None:
                 return
-            session = NetconfSession(channel, next(self._session_ids), self.store, CAPABILITIES)
+            session = NetconfSession(
+                channel, next(self._session_ids), self.store, self.capabilities, self.faults
+            )
             session.run()
         except (paramiko.SSHException, OSError, EOFError) as exc:
             log.debug("connection ended: %s", exc)

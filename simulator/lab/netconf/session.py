@@ -14,10 +14,11 @@ from typing import Protocol
 import paramiko
 from lxml import etree
 
+from simulator.lab.faults import Fault, FaultBox, FaultKind, Op
 from simulator.lab.netconf.datastore import Datastores
 from simulator.lab.netconf.errors import element, qn
 from simulator.lab.netconf.framing import FramingError, MessageReader, frame
-from simulator.lab.netconf.operations import PARSER, handle
+from simulator.lab.netconf.operations import PARSER, handle, operation_of
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,15 @@ class SessionEnded(Exception):
 
 class NetconfSession:
     def __init__(
-        self, channel: Channel, session_id: int, store: Datastores, capabilities: Sequence[str]
+        self,
+        channel: Channel,
+        session_id: int,
+        store: Datastores,
+        capabilities: Sequence[str],
+        faults: FaultBox | None = None,
     ) -> None:
         self.channel = channel
+        self.faults = faults or FaultBox()
         self.session_id = session_id
         self.store = store
         self.capabilities = tuple(capabilities)
@@ -53,12 +60,17 @@ class NetconfSession:
     def run(self) -> None:
         """Serve the session until it ends; never raises for what the client does."""
         try:
+            self._act_out(self.faults.take(Op.OPEN))
             self._send(self._hello())
             self.client_capabilities = self._read_hello()
             # RFC 6242 §4.1: chunked framing once both peers have advertised base:1.1.
             self.reader.chunked = BASE_11 in self.client_capabilities and BASE_11 in self.capabilities
             while True:
-                reply = handle(self.store, self.session_id, self._receive())
+                message = self._receive()
+                op = operation_of(message)
+                fault = self.faults.take(op) if op is not None else None
+                self._act_out(fault)
+                reply = handle(self.store, self.session_id, message, fault=fault)
                 self._send(reply.xml)
                 if reply.close:
                     return
@@ -67,6 +79,20 @@ class NetconfSession:
         finally:
             self.store.session_closed(self.session_id)
             self.channel.close()
+
+    def _act_out(self, fault: Fault | None) -> None:
+        """The parts of an injected fault that happen before the operation runs (REJECT and
+        PARTIAL are acted out by `handle`). DROP and TIMEOUT end the session unanswered,
+        which releases its locks and reverts its unconfirmed commit, as a lost one does."""
+        if fault is None:
+            return
+        if fault.delay_ms and not self.faults.wait(fault.delay_ms / 1000):
+            raise SessionEnded("the server is stopping")
+        if fault.kind is FaultKind.DROP:
+            raise SessionEnded(f"injected fault: connection dropped at {fault.target.value}")
+        if fault.kind is FaultKind.TIMEOUT:
+            self.faults.hang(until=lambda: bool(getattr(self.channel, "closed", False)))
+            raise SessionEnded(f"injected fault: no answer to {fault.target.value}")
 
     def _hello(self) -> bytes:
         hello = element(qn("hello"))
