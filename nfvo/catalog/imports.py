@@ -5,12 +5,16 @@ template given as data rather than a file, accepts only absolute import paths. S
 catalog resolves every import itself: URL and repository imports are refused, relative
 paths are resolved against the template's folder (or, for template text, against
 models/templates so that `../profile/nfvo-slice-types.yaml` works), and the copy handed to
-the parser carries absolute paths. Imported files are read here too, recursively, both to
-refuse URLs nested in them and to learn their type definitions (see schema.py).
+the parser carries absolute paths. A URL imported by the template itself may be answered
+from a local cache folder the operator names in $NFVO_IMPORT_CACHE (never from the
+network); URLs inside imported files are always refused, since tosca-parser would fetch
+them. Imported files are read here too, recursively, both to refuse URLs nested in them and
+to learn their type definitions (see schema.py).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +23,11 @@ from urllib.parse import urlparse
 
 from nfvo.catalog.diagnostics import DiagnosticSink
 from nfvo.catalog.schema import TypeRegistry
-from nfvo.catalog.yamlpos import YPath, parse_yaml
+from nfvo.catalog.yamlpos import Positions, YPath, parse_yaml
+from nfvo.domain import Diagnostic
 
 _MAX_DEPTH = 8  # imports of imports; deeper is surely a cycle or a mistake
+CACHE_ENV = "NFVO_IMPORT_CACHE"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -48,19 +54,46 @@ def _is_url(uri: str) -> bool:
     return bool(_SCHEME.match(uri)) or bool(urlparse(uri).netloc)
 
 
+def from_cache(uri: str) -> Path | None:
+    """A URL import resolved from the local cache folder an operator configured in
+    $NFVO_IMPORT_CACHE: `<cache>/<host>/<path>` or else `<cache>/<file name>`. Nothing is
+    ever downloaded; without the variable, or without the file, there is no answer."""
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return None
+    root = Path(folder).resolve()
+    url = urlparse(uri)
+    parts = [p for p in (url.netloc, *url.path.split("/")) if p and p not in (".", "..")]
+    for candidate in (root.joinpath(*parts), root / (parts[-1] if parts else "")):
+        found = candidate.resolve()
+        if found.is_relative_to(root) and found.is_file():
+            return found
+    return None
+
+
 def _resolve(
-    uri: object, path: YPath, base: Path, restrict_to: Path | None, sink: DiagnosticSink
+    uri: object,
+    path: YPath,
+    base: Path,
+    restrict_to: Path | None,
+    sink: DiagnosticSink,
+    *,
+    cache: bool = False,
 ) -> Path | None:
     if not isinstance(uri, str) or not uri.strip():
         sink.add("invalid-import", "an import must name a file", path, at_value=True)
         return None
     if _is_url(uri):
+        cached = from_cache(uri) if cache else None
+        if cached is not None:
+            return cached
         sink.add(
             "import-url-refused",
             f"import {uri!r} is a URL; the catalog never fetches imports over the network",
             path,
             at_value=True,
-            hint="import the nfvo profile by a relative path, e.g. ../profile/nfvo-slice-types.yaml",
+            hint="import a local file by a relative path (e.g. ../profile/nfvo-slice-types.yaml), or "
+            f"put a copy in the folder named by ${CACHE_ENV}",
         )
         return None
     target = Path(uri)
@@ -133,7 +166,7 @@ def resolve_imports(
         return result
     before = len(sink)
     for entry in _entries(data["imports"], ("imports",), sink):
-        target = _resolve(entry.uri, entry.path, base, restrict_to, sink)
+        target = _resolve(entry.uri, entry.path, base, restrict_to, sink, cache=True)
         if target is None:
             continue
         _load_nested(target, registry, sink, result, depth=1)
@@ -143,18 +176,37 @@ def resolve_imports(
     return result
 
 
+_Parsed = tuple[Any, Positions, list[Diagnostic]]
+_PARSED: dict[tuple[str, int, int], _Parsed] = {}
+
+
+def _parse_file(file: Path) -> _Parsed | str:
+    """An imported file parsed with positions, cached by (path, mtime, size): the profile
+    is imported by every template. The result is shared: callers only read it."""
+    try:
+        st = file.stat()
+        key = (str(file), st.st_mtime_ns, st.st_size)
+        if key not in _PARSED:
+            parsed = parse_yaml(file.read_text(encoding="utf-8"), str(file))
+            if len(_PARSED) > 64:
+                _PARSED.clear()
+            _PARSED[key] = parsed
+        return _PARSED[key]
+    except (OSError, UnicodeDecodeError) as exc:
+        return str(exc)
+
+
 def _load_nested(
     file: Path, registry: TypeRegistry, sink: DiagnosticSink, result: ImportResult, depth: int
 ) -> None:
     if file in result.files:
         return
     result.files.append(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        sink.add("import-unreadable", f"cannot read imported file {file}: {exc}")
+    parsed = _parse_file(file)
+    if isinstance(parsed, str):
+        sink.add("import-unreadable", f"cannot read imported file {file}: {parsed}")
         return
-    data, positions, diags = parse_yaml(text, str(file))
+    data, positions, diags = parsed
     nested = DiagnosticSink(str(file), positions)
     nested.extend(diags)
     if isinstance(data, dict):

@@ -3,108 +3,58 @@
 A template goes through these steps, all of which report into one list of diagnostics so
 that a user sees every problem at once:
 
-1. YAML, with positions kept (yamlpos.py); a syntax error stops here with its line/column.
-2. Imports resolved locally, URLs refused (imports.py); imported type definitions learnt.
-3. Shape, inputs and property values checked against those types (values.py, schema.py):
+1. Reading: a YAML file, YAML text, or a CSAR archive (csar.py: extracted safely into a
+   temporary folder that is always removed).
+2. YAML, with positions kept (yamlpos.py); a syntax error stops here with its line/column.
+3. Imports resolved locally, URLs refused (imports.py); imported type definitions learnt.
+4. Shape, inputs and property values checked against those types (values.py, schema.py):
    positions exact, ints accepted for floats, `get_input` resolved everywhere.
-4. tosca-parser validates the whole TOSCA grammar on the checked copy, serialised by a lock
-   because its ExceptionCollector is global; what it collects becomes diagnostics with
-   recovered lines (parser_errors.py).
-5. Slice-level checks and the mapping to a SliceRequest (mapping.py).
+5. tosca-parser validates the whole TOSCA grammar on the checked copy (parse.py, under a
+   lock); what it collects becomes diagnostics with recovered lines (parser_errors.py).
+6. The mapping to a SliceRequest and its SliceProfile, with the slice-level checks: the
+   nfvo profile (mapping.py) or tosca-parser's NFV profile (nfv.py).
+7. With a substrate: what no placement could satisfy (semantic.py).
 
-tosca-parser is imported on first use: it costs ~0.5 s, and `import nfvo.catalog` should
-not (the CLI's --help, the API's start-up).
+Results are cached by content hash (cache.py): the same bytes with the same inputs give
+the same result without parsing again.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import logging
+import dataclasses
 import os
-import threading
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nfvo.catalog.cache import LRUCache, content_key
+from nfvo.catalog.context import MapContext
+from nfvo.catalog.csar import open_csar
 from nfvo.catalog.diagnostics import DiagnosticSink, sort_key
-from nfvo.catalog.imports import resolve_imports
+from nfvo.catalog.imports import CACHE_ENV, resolve_imports
 from nfvo.catalog.mapping import build_request
-from nfvo.catalog.parser_errors import report, unknown_type_hint
+from nfvo.catalog.nfv import build_nfv, is_nfv
+from nfvo.catalog.parse import drop_unknown_policies, hide_forwarders, run_parser
+from nfvo.catalog.parser_errors import report
+from nfvo.catalog.profile import LoadedTemplate
 from nfvo.catalog.schema import TypeRegistry
-from nfvo.catalog.values import Shape, check_all_properties, check_shape, resolve_inputs
+from nfvo.catalog.semantic import check_against_substrate
+from nfvo.catalog.sla import SLA_TYPE
+from nfvo.catalog.values import check_all_properties, check_shape, resolve_inputs
 from nfvo.catalog.yamlpos import parse_yaml
-from nfvo.domain import Diagnostic, SliceRequest, TemplateError
+from nfvo.domain import Diagnostic, SliceRequest, Substrate, TemplateError
 from nfvo.resources import models_dir
 
-# tosca-parser keeps the exceptions of the parse in progress in class attributes
-# (ExceptionCollector): two parses at once would mix or clear each other's errors.
-_PARSE_LOCK = threading.Lock()
+CACHE: LRUCache[TemplateAnalysis] = LRUCache(maxsize=128)
 
 
-class ParserCrash(Exception):
-    """tosca-parser stopped with an exception of its own (TypeError, KeyError, ...)."""
-
-
-@functools.cache
-def _tosca() -> tuple[Any, Any, Any, frozenset[str]]:
-    # Imported here, not at the top: see the module docstring.
-    from toscaparser.common.exception import ExceptionCollector, ValidationError
-    from toscaparser.elements.entity_type import EntityType
-    from toscaparser.tosca_template import ToscaTemplate
-
-    # tosca-parser logs what it also raises; without any handler Python would print those
-    # records on stderr. A NullHandler stops that and still lets them propagate to an
-    # application's own logging configuration.
-    for name in ("tosca", "toscaparser"):
-        logging.getLogger(name).addHandler(logging.NullHandler())
-    return ToscaTemplate, ExceptionCollector, ValidationError, frozenset(EntityType.TOSCA_DEF)
-
-
-def _run_parser(work: dict[str, Any], params: Mapping[str, Any]) -> list[BaseException]:
-    """Validate with tosca-parser; the problems it found (empty when none)."""
-    with _PARSE_LOCK:
-        tosca_template, collector, validation_error, _ = _tosca()  # the first call imports it
-        try:
-            tosca_template(yaml_dict_tpl=work, a_file=False, parsed_params=dict(params) or None)
-            return []
-        except validation_error:
-            # Its own message embeds stack traces: the collected exceptions are the content.
-            return list(collector.getExceptions()) or [ParserCrash("tosca-parser rejected the template")]
-        except Exception as exc:  # it raises bare TypeError, KeyError, ... (see NOTES.md)
-            crash = ParserCrash(
-                f"tosca-parser stopped early ({type(exc).__name__}: {exc}); "
-                "problems past this point may be missing"
-            )
-            return [*collector.getExceptions(), crash]
-        finally:
-            collector.stop()
-            collector.clear()
-
-
-def _drop_unknown_policies(
-    work: dict[str, Any], shape: Shape, registry: TypeRegistry, sink: DiagnosticSink
-) -> None:
-    """Report policies of unknown types here and keep them from tosca-parser, which stops
-    with a bare AttributeError on them and so would miss everything after."""
-    with _PARSE_LOCK:
-        normative = _tosca()[3]
-    unknown = [
-        p for p in shape.policies if not registry.knows("policy_types", p.type) and p.type not in normative
-    ]
-    for policy in unknown:
-        sink.add(
-            "unknown-type",
-            f'Type "{policy.type}" is not a valid type.',
-            (*policy.path, "type"),
-            at_value=True,
-            hint=unknown_type_hint(policy.type, registry),
-        )
-    if unknown:
-        names = {p.name for p in unknown}
-        topology = work["topology_template"]
-        topology["policies"] = [item for item in topology["policies"] if next(iter(item)) not in names]
+@dataclass(frozen=True)
+class TemplateAnalysis:
+    loaded: LoadedTemplate | None  # None when there is any diagnostic
+    diagnostics: tuple[Diagnostic, ...]
+    label: str  # names the source in messages
 
 
 @dataclass(frozen=True)
@@ -112,32 +62,8 @@ class _Source:
     text: str
     label: str  # names the source in diagnostics
     base: Path  # relative imports are resolved against this folder
-    restrict_to: Path | None  # imports must stay inside this folder (template text only)
+    restrict_to: Path | None  # imports must stay inside this folder (template text, archives)
     stem: str
-
-
-def _read(source: Path | str) -> _Source | Diagnostic:
-    if isinstance(source, str):
-        base = models_dir() / "templates"
-        return _Source(source, "<input>", base, models_dir().resolve(), "")
-    if not isinstance(source, os.PathLike):
-        raise TypeError(
-            f"a template is a pathlib.Path (a file) or a str (YAML text), not {type(source).__name__}"
-        )
-    path = Path(source)
-    if path.suffix.lower() in (".csar", ".zip"):
-        return Diagnostic(
-            "unsupported-format",
-            "CSAR archives are not supported yet",
-            file=str(path),
-            hint="extract the archive and load its main template",
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return Diagnostic("unreadable-file", f"cannot read the template: {reason}", file=str(path))
-    return _Source(text, str(path), path.resolve().parent, None, path.stem)
 
 
 def _template_name(data: Mapping[str, Any], source: _Source, name: str | None) -> str:
@@ -149,35 +75,29 @@ def _template_name(data: Mapping[str, Any], source: _Source, name: str | None) -
     return source.stem or "template"
 
 
-def _analyse(
-    source: Path | str, inputs: Mapping[str, object] | None, name: str | None
-) -> tuple[SliceRequest | None, list[Diagnostic], str]:
-    read = _read(source)
-    if isinstance(read, Diagnostic):
-        return None, [read], read.file
-    data, positions, syntax = parse_yaml(read.text, read.label)
-    sink = DiagnosticSink(read.label, positions)
+def _analyse_text(
+    source: _Source, inputs: Mapping[str, object], name: str | None, substrate: Substrate | None
+) -> tuple[TemplateAnalysis, list[Path]]:
+    """The analysis, and the files it imported."""
+    data, positions, syntax = parse_yaml(source.text, source.label)
+    sink = DiagnosticSink(source.label, positions)
     sink.extend(syntax)
     if data is None and syntax:
-        return None, sink.items, read.label
+        return TemplateAnalysis(None, tuple(sink.items), source.label), []
     if not isinstance(data, dict):
-        hint = (
-            "a str is read as YAML text: pass a pathlib.Path to load a file"
-            if isinstance(source, str)
-            else ""
-        )
+        hint = "a str is read as YAML text: pass a pathlib.Path to load a file" if not source.stem else ""
         sink.add(
             "not-a-template",
             "a template must be a YAML mapping (tosca_definitions_version, imports, topology_template)",
             hint=hint,
         )
-        return None, sink.items, read.label
+        return TemplateAnalysis(None, tuple(sink.items), source.label), []
     work = copy.deepcopy(data)  # the parser's copy: imports rewritten, values coerced
     registry = TypeRegistry()
-    imports = resolve_imports(work, read.base, read.restrict_to, sink, registry)
+    imports = resolve_imports(work, source.base, source.restrict_to, sink, registry)
     registry.add_file(work)  # the template's own types, if any
     shape = check_shape(work, sink)
-    resolved, params = resolve_inputs(shape, inputs or {}, sink)
+    resolved, params = resolve_inputs(shape, inputs, sink)
     check_all_properties(shape, registry, resolved, sink)
     found: list[BaseException] = []
     # Malformed structure or unresolved imports would only make tosca-parser crash or
@@ -185,23 +105,132 @@ def _analyse(
     if shape.ok and imports.ok:
         if "imports" in work:
             work["imports"] = imports.rewritten
-        _drop_unknown_policies(work, shape, registry, sink)
-        found = _run_parser(work, params)
-    request = None
+        drop_unknown_policies(work, shape, registry, sink)
+        hide_forwarders(work, shape, registry)
+        found = run_parser(work, params)
+    loaded = None
     if shape.ok:
-        request = build_request(shape, registry, resolved, _template_name(data, read, name), sink)
+        ctx = MapContext(shape, registry, sink)
+        template = _template_name(data, source, name)
+        loaded = build_nfv(ctx, resolved, template) if is_nfv(ctx) else build_request(ctx, resolved, template)
+        if loaded is not None and substrate is not None:
+            paths = {e.name: e.path for e in (*shape.nodes, *shape.policies)}
+            slas = [p for p in shape.policies if SLA_TYPE in registry.chain("policy_types", p.type)]
+            if slas:
+                paths["<sla>"] = slas[0].path
+            check_against_substrate(loaded, substrate, sink, paths)
     report(found, data, shape, registry, sink)
-    if request is None and not sink:
+    if loaded is None and not sink:
         sink.add("incomplete-template", "the template lacks what a slice request needs")  # a safety net
-    diags = sorted(sink.items, key=sort_key)
-    return (request if not diags else None), diags, read.label
+    diags = tuple(sorted(sink.items, key=sort_key))
+    return TemplateAnalysis(None if diags else loaded, diags, source.label), imports.files
+
+
+def _from_archive(
+    path: Path, inputs: Mapping[str, object], name: str | None, substrate: Substrate | None
+) -> TemplateAnalysis:
+    with open_csar(path) as opened:
+        if isinstance(opened, Diagnostic):
+            return TemplateAnalysis(None, (opened,), str(path))
+        label = f"{path}!{opened.member}"
+        try:
+            text = opened.entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            diag = Diagnostic("unreadable-file", f"cannot read the entry template: {exc}", file=label)
+            return TemplateAnalysis(None, (diag,), label)
+        source = _Source(text, label, opened.entry.parent, opened.root, Path(opened.member).stem)
+        analysis, _ = _analyse_text(source, inputs, name, substrate)
+        # Imported files were read from the temporary folder: name them inside the archive.
+        prefix = str(opened.root) + os.sep
+        diags = tuple(
+            dataclasses.replace(d, file=f"{path}!{d.file.removeprefix(prefix)}")
+            if d.file.startswith(prefix)
+            else d
+            for d in analysis.diagnostics
+        )
+        return dataclasses.replace(analysis, diagnostics=diags)
+
+
+def _env() -> str | None:
+    return os.environ.get(CACHE_ENV)  # the import cache folder changes what imports resolve to
+
+
+def analyse(
+    source: Path | str,
+    inputs: Mapping[str, object] | None = None,
+    *,
+    name: str | None = None,
+    substrate: Substrate | None = None,
+) -> TemplateAnalysis:
+    """Everything known about a template: the loaded template (None if it has problems)
+    and every diagnostic. Arguments as for `load_template` and `validate_template`."""
+    given = dict(inputs or {})
+    if isinstance(source, str):
+        key: tuple[Hashable, ...] = content_key(source.encode(), given, "text", name, substrate, _env())
+        if (hit := CACHE.get(key)) is not None:
+            return hit
+        src = _Source(source, "<input>", models_dir() / "templates", models_dir().resolve(), "")
+        analysis, deps = _analyse_text(src, given, name, substrate)
+        CACHE.put(key, analysis, deps)
+        return analysis
+    if not isinstance(source, os.PathLike):
+        raise TypeError(
+            f"a template is a pathlib.Path (a file) or a str (YAML text), not {type(source).__name__}"
+        )
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        diag = Diagnostic(
+            "unreadable-file", f"cannot read the template: {exc.strerror or exc}", file=str(path)
+        )
+        return TemplateAnalysis(None, (diag,), str(path))
+    key = content_key(raw, given, str(path.resolve()), name, substrate, _env())
+    if (hit := CACHE.get(key)) is not None:
+        return hit
+    if path.suffix.lower() in (".csar", ".zip"):
+        analysis, deps = _from_archive(path, given, name, substrate), []
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            diag = Diagnostic("unreadable-file", f"cannot read the template: {exc}", file=str(path))
+            return TemplateAnalysis(None, (diag,), str(path))
+        src = _Source(text, str(path), path.resolve().parent, None, path.stem)
+        analysis, deps = _analyse_text(src, given, name, substrate)
+    CACHE.put(key, analysis, deps)
+    return analysis
 
 
 def validate_template(
-    source: Path | str, inputs: Mapping[str, object] | None = None, *, name: str | None = None
+    source: Path | str,
+    inputs: Mapping[str, object] | None = None,
+    *,
+    substrate: Substrate | None = None,
+    name: str | None = None,
 ) -> list[Diagnostic]:
-    """Every problem of a template (empty when it loads). Arguments as for `load_template`."""
-    return _analyse(source, inputs, name)[1]
+    """Every problem of a template (empty when it loads). With a `substrate`, also what no
+    placement on it could satisfy. Other arguments as for `load_template`."""
+    return list(analyse(source, inputs, name=name, substrate=substrate).diagnostics)
+
+
+def load(
+    source: Path | str, inputs: Mapping[str, object] | None = None, *, name: str | None = None
+) -> LoadedTemplate:
+    """Load a template into a LoadedTemplate: the SliceRequest, the SliceProfile (what the
+    domain cannot hold yet) and notes on the mapping. Arguments as for `load_template`."""
+    analysis = analyse(source, inputs, name=name)
+    if analysis.loaded is None:
+        count = len(analysis.diagnostics)
+        raise TemplateError(
+            f"{analysis.label}: {count} problem{'s' if count != 1 else ''} in the slice template",
+            list(analysis.diagnostics),
+        )
+    request = analysis.loaded.request
+    # A cached request is shared: give each caller its own inputs mapping.
+    return dataclasses.replace(
+        analysis.loaded, request=dataclasses.replace(request, inputs=dict(request.inputs))
+    )
 
 
 def load_template(
@@ -209,10 +238,11 @@ def load_template(
 ) -> SliceRequest:
     """Load a slice template into a SliceRequest.
 
-    `source` is a `pathlib.Path` to read, or a `str` holding the YAML text itself (e.g. an
-    upload). Relative imports resolve against the file's folder; for text, against
-    models/templates (so `../profile/nfvo-slice-types.yaml` works) and they may not leave
-    models/. URL and repository imports are refused: nothing is fetched.
+    `source` is a `pathlib.Path` to read (a YAML file, or a .csar/.zip archive), or a `str`
+    holding the YAML text itself (e.g. an upload). Relative imports resolve against the
+    file's folder; for text, against models/templates (so `../profile/nfvo-slice-types.yaml`
+    works) and they may not leave models/; inside an archive, they may not leave it. URL and
+    repository imports are refused: nothing is fetched.
 
     `inputs` override the template's input defaults; unknown names are an error. Numbers and
     booleans may be given as text (as a command line passes them); integers are accepted
@@ -223,10 +253,4 @@ def load_template(
 
     Raises `TemplateError` listing every problem, each with its line where it has one.
     """
-    request, diags, label = _analyse(source, inputs, name)
-    if request is None:
-        count = len(diags)
-        raise TemplateError(
-            f"{label}: {count} problem{'s' if count != 1 else ''} in the slice template", diags
-        )
-    return request
+    return load(source, inputs, name=name).request

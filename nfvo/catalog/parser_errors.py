@@ -144,6 +144,11 @@ def _locate(ctx: _Context, message: str) -> tuple[list[YPath], str]:
 
 def unknown_type_hint(wanted: str, registry: TypeRegistry) -> str:
     known = registry.names("node_types") | registry.names("policy_types")
+    if wanted.endswith(".Tacker") or ".tacker." in wanted:
+        return (
+            "a type of OpenStack Tacker, which Tacker defines itself: import a local copy of its "
+            "definitions (tacker_defs.yaml, tacker_nfv_defs.yaml)"
+        )
     if wanted.startswith("nfvo.") and not any(k.startswith("nfvo.") for k in known):
         return "the nfvo profile is not imported: add `imports: [../profile/nfvo-slice-types.yaml]`"
     return did_you_mean(wanted, known)
