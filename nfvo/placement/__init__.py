@@ -2,7 +2,8 @@
 
 Pure functions over the domain types (networkx inside): `place` (heuristic branch and
 bound, the default), `first_fit` (a baseline), and `check_placement` (an independent
-verifier of any engine's result).
+verifier of any engine's result). The exact engine is `nfvo.placement.milp.place_milp`,
+imported from its module so that HiGHS and numpy load only where it is used.
 """
 
 from nfvo.placement.check import achieved_latency, check_placement

@@ -269,12 +269,20 @@ def _limit_error(p: Problem, node_limit: int) -> InfeasibleError:
                  required=node_limit, unit="nodes")
 
 
-def diagnose(p: Problem, *, node_limit: int, seed: int = 0) -> InfeasibleError:
-    """The error to raise once the full search found nothing."""
+def latency_alone(p: Problem) -> InfeasibleError | None:
+    """A budget that no placement meets even with unlimited capacity and bandwidth."""
     for b in range(len(p.budgets)):
         best, path = best_latency(p, b)
         if best > p.budgets[b][2] + EPS:
             return _latency_error(p, b, best, path)
+    return None
+
+
+def diagnose(p: Problem, *, node_limit: int, seed: int = 0) -> InfeasibleError:
+    """The error to raise once the full search found nothing."""
+    alone = latency_alone(p)
+    if alone is not None:
+        return alone
     relaxed = search(p, capacity=False, bandwidth=False, first_only=True, node_limit=node_limit, seed=seed)
     if relaxed.assign is None:
         if relaxed.limit_hit:
