@@ -147,17 +147,27 @@ class _Meter:
 
 
 class _Study:
-    def __init__(self, substrate: Substrate, mix: Sequence[MixEntry], placer: Placer, *,
-                 arrivals: int, warmup: int, seed: int) -> None:
+    def __init__(
+        self,
+        substrate: Substrate,
+        mix: Sequence[MixEntry],
+        placer: Placer,
+        *,
+        arrivals: int,
+        warmup: int,
+        seed: int,
+    ) -> None:
         self.env = simpy.Environment()
         self.substrate, self.mix, self.placer = substrate, mix, placer
         self.arrivals, self.warmup, self.seed = arrivals, warmup, seed
         self.ran_sites = {s.name for s in substrate.sites if s.role is SiteRole.CELL}
-        self.meter = _Meter({
-            "RAN": sum(s.capacity.cpu for s in substrate.sites if s.role is SiteRole.CELL),
-            "CORE": sum(s.capacity.cpu for s in substrate.sites if s.role is not SiteRole.CELL),
-            "TRANSPORT": sum(link.capacity_mbps for link in substrate.links),
-        })
+        self.meter = _Meter(
+            {
+                "RAN": sum(s.capacity.cpu for s in substrate.sites if s.role is SiteRole.CELL),
+                "CORE": sum(s.capacity.cpu for s in substrate.sites if s.role is not SiteRole.CELL),
+                "TRANSPORT": sum(link.capacity_mbps for link in substrate.links),
+            }
+        )
         self.sites: dict[str, Resources] = {}
         self.links: dict[str, float] = {}
         self.seen = 0
@@ -283,8 +293,10 @@ def format_study(result: StudyResult) -> str:
         _row(result.overall),
         "",
         f"{'domain':<10} {'mean':>8} {'peak':>8}   capacity",
-        *(f"{u.domain:<10} {_pct(u.mean):>8} {_pct(u.peak):>8}   {u.capacity:g} {u.unit}"
-          for u in result.utilisation),
+        *(
+            f"{u.domain:<10} {_pct(u.mean):>8} {_pct(u.peak):>8}   {u.capacity:g} {u.unit}"
+            for u in result.utilisation
+        ),
     ]
     if result.blocked_by:
         lines += ["", "blocked by: " + ", ".join(f"{kind} {n}" for kind, n in result.blocked_by)]

@@ -153,8 +153,9 @@ def simulate(
         twin.cpu[site.name] = simpy.Container(env, capacity=float("inf"), init=max(free.cpu, 0.0))
         twin.memory[site.name] = simpy.Container(env, capacity=float("inf"), init=max(free.memory_gb, 0.0))
     for link in substrate.links:
-        twin.bandwidth[link.key] = simpy.Container(env, capacity=float("inf"),
-                                                   init=max(held.link_free_mbps(link), 0.0))
+        twin.bandwidth[link.key] = simpy.Container(
+            env, capacity=float("inf"), init=max(held.link_free_mbps(link), 0.0)
+        )
     twin.log(f"plan {plan.slice_name!r}: {len(plan.changesets)} steps, seed {seed}")
     env.process(twin.run(plan))
     env.run()

@@ -84,6 +84,23 @@ def study(
         typer.echo(format_study(result))
 
 
+from nfvo.cli.place import place_command  # noqa: E402  (its own module; registered like the ones above)
+
+app.command("place")(place_command)
+
+from nfvo.cli.template import template_app  # noqa: E402  (its own module, like place)
+
+app.add_typer(template_app, name="template")
+
+
+from nfvo.cli.reconcile import reconcile_command  # noqa: E402 (registered after the app exists)
+
+app.command("reconcile")(reconcile_command)
+
+from nfvo.cli.serve import serve_command  # noqa: E402 (registered after the app exists)
+
+app.command("serve")(serve_command)
+
 def main() -> None:
     try:
         app()
