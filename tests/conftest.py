@@ -106,13 +106,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def api(orchestrator: Orchestrator) -> Iterator[str]:
+def api(orchestrator: Orchestrator, lab: Lab) -> Iterator[str]:
     """A real uvicorn serving the API on an ephemeral loopback port; yields its base URL."""
     import uvicorn
 
     from nfvo.api.app import create_app
 
-    config = uvicorn.Config(create_app(orchestrator), host="127.0.0.1", port=0, log_level="warning")
+    config = uvicorn.Config(create_app(orchestrator, lab), host="127.0.0.1", port=0, log_level="warning")
     live = LiveServer(uvicorn.Server(config)).start()
     yield live.url
     live.stop()

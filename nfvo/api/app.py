@@ -23,6 +23,7 @@ from nfvo.api.schemas import (
 )
 from nfvo.domain import SliceState, TemplateError, TemplateVersion
 from nfvo.lifecycle import Orchestrator
+from simulator.lab.lab import Lab
 
 PREFIX = "/api/v1"
 YAML: dict[int | str, dict[str, object]] = {200: {"content": {"application/yaml": {}}}}
@@ -193,7 +194,8 @@ def metrics(orchestrator: OrchestratorDep) -> Response:
     return Response(prometheus.render(orchestrator), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(orchestrator: Orchestrator) -> FastAPI:
+def create_app(orchestrator: Orchestrator, lab: Lab | None = None) -> FastAPI:
+    """The API; with a `lab`, also /api/v1/lab to switch faults on its emulated controllers."""
     app = FastAPI(
         title="nfvo-slices",
         version="0.1.0",
@@ -202,4 +204,8 @@ def create_app(orchestrator: Orchestrator) -> FastAPI:
     app.state.orchestrator = orchestrator
     problems.install(app)
     app.include_router(router)
+    if lab is not None:
+        from nfvo.api.lab_routes import lab_router
+
+        app.include_router(lab_router(lab))
     return app

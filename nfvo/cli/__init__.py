@@ -101,6 +101,10 @@ from nfvo.cli.serve import serve_command  # noqa: E402 (registered after the app
 
 app.command("serve")(serve_command)
 
+from nfvo.cli.fault import fault_app  # noqa: E402 (registered after the app exists)
+
+app.add_typer(fault_app, name="fault")
+
 def main() -> None:
     try:
         app()

@@ -61,7 +61,7 @@ def lab_runtime(
         store = Store(url)
         orchestrator = Orchestrator(store, lab.substrate)
         orchestrator.recover()  # a kept --db may hold operations a killed process left open
-        config = uvicorn.Config(create_app(orchestrator), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(create_app(orchestrator, lab), host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         try:
             yield LabRuntime(lab, store, orchestrator, server, url)

@@ -1,0 +1,57 @@
+"""`nfvo fault`: switch faults on a running lab's emulated controllers (via its API)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import httpx
+import typer
+
+fault_app = typer.Typer(no_args_is_help=True, help="Inject or clear faults on a running `nfvo lab`.")
+
+ApiOpt = Annotated[str, typer.Option("--api", help="the lab's API base URL")]
+DomainOpt = Annotated[str, typer.Option("--domain", help="ran, transport or core")]
+
+
+def _call(method: str, url: str, body: dict[str, object] | None = None) -> httpx.Response:
+    try:
+        reply = httpx.request(method, url, json=body, timeout=30)
+    except httpx.HTTPError as exc:
+        typer.secho(f"error: cannot reach {url}: {exc} (is `nfvo lab` running?)", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if reply.status_code >= 400:
+        problem = reply.json() if reply.headers.get("content-type", "").endswith("json") else {}
+        detail = problem.get("detail") or reply.text
+        typer.secho(f"error: {reply.status_code} {detail}", fg="red", err=True)
+        raise typer.Exit(2)
+    return reply
+
+
+@fault_app.command("inject")
+def inject(
+    domain: DomainOpt,
+    kind: Annotated[str, typer.Option(help="reject, delay, drop, timeout or partial")],
+    on: Annotated[str | None, typer.Option(help="open, read, edit, commit, cancel, lock or any")] = None,
+    times: Annotated[int, typer.Option(min=0, help="how many operations it hits; 0 = until cleared")] = 1,
+    delay_ms: Annotated[float, typer.Option(min=0, help="delay before the operation")] = 0.0,
+    status: Annotated[str | None, typer.Option(help="error-tag / gRPC status for reject")] = None,
+    api: ApiOpt = "http://127.0.0.1:8080",
+) -> None:
+    """Make a controller act out a fault on its next matching operation(s)."""
+    body: dict[str, object] = {"kind": kind, "on": on, "times": times, "delay_ms": delay_ms, "status": status}
+    reply = _call("POST", f"{api}/api/v1/lab/controllers/{domain}/faults", body)
+    typer.echo(json.dumps(reply.json(), indent=2))
+
+
+@fault_app.command("clear")
+def clear(domain: DomainOpt, api: ApiOpt = "http://127.0.0.1:8080") -> None:
+    """Drop a controller's pending faults and end delays or hangs in progress."""
+    _call("DELETE", f"{api}/api/v1/lab/controllers/{domain}/faults")
+    typer.echo(f"faults cleared on {domain}")
+
+
+@fault_app.command("list")
+def list_faults(api: ApiOpt = "http://127.0.0.1:8080") -> None:
+    """Each controller with its pending faults and how many operations faults have hit."""
+    typer.echo(json.dumps(_call("GET", f"{api}/api/v1/lab/controllers").json(), indent=2))
