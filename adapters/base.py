@@ -54,3 +54,7 @@ class DomainAdapter(Protocol):
 
     def read(self, paths: Sequence[ConfigPath]) -> Mapping[str, Json]:
         """Running configuration under each path, keyed by `format_path(path)`."""
+
+    def measure(self, paths: Sequence[ConfigPath]) -> Mapping[str, Json]:
+        """Configuration *and* operational state (telemetry) under each path, keyed like
+        `read`; what a controller measures, e.g. a configured path's latency."""

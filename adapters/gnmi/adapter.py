@@ -234,6 +234,10 @@ class GnmiAdapter:
         container as a dict whose lists are arrays of such entries, a list as an array."""
         return {format_path(p): self._get(p, "read") for p in paths}
 
+    def measure(self, paths: Sequence[ConfigPath]) -> Mapping[str, object]:
+        """Like read, with operational state (telemetry) too: a Get of type ALL."""
+        return {format_path(p): self._get(p, "measure", gnmi_pb2.GetRequest.ALL) for p in paths}
+
     # --- helpers ------------------------------------------------------------------------
 
     def _snapshot(self, edits: Sequence[ConfigEdit]) -> _Undo:
@@ -254,10 +258,8 @@ class GnmiAdapter:
             deletes.append(top)
         return _Undo(tuple(replaces), tuple(covering(deletes)))
 
-    def _get(self, path: ConfigPath, action: str) -> object:
-        request = gnmi_pb2.GetRequest(
-            path=[to_gnmi_path(path)], type=gnmi_pb2.GetRequest.CONFIG, encoding=gnmi_pb2.JSON_IETF
-        )
+    def _get(self, path: ConfigPath, action: str, data_type: int = gnmi_pb2.GetRequest.CONFIG) -> object:
+        request = gnmi_pb2.GetRequest(path=[to_gnmi_path(path)], type=data_type, encoding=gnmi_pb2.JSON_IETF)
         reply = self._call(action, "Get", request, absent_ok=True)
         if reply is None:
             return None

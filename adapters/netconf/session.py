@@ -162,6 +162,15 @@ class NetconfSession:
         data = self._get_config("running", paths)
         return {format_path(p): value_at(data, p, self._shape) for p in paths}
 
+    def measure(self, paths: Sequence[ConfigPath]) -> Mapping[str, Json]:
+        """Running config plus operational state under each path, with one filtered <get>."""
+        m = self._session()
+        with self._errors.errors("get"):
+            data = m.get(filter=render.subtree_filter(paths, self.namespace)).data_ele
+        if not isinstance(data, etree._Element):
+            raise self._errors.unavailable("get", "the reply holds no <data>")
+        return {format_path(p): value_at(data, p, self._shape) for p in paths}
+
     def _get_config(self, source: str, paths: Sequence[ConfigPath] | None) -> etree._Element:
         m = self._session()
         filt = render.subtree_filter(paths, self.namespace) if paths is not None else None

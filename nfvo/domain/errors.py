@@ -183,6 +183,18 @@ class ControllerUnavailable(AdapterError, TemporaryError):
         self.retry_after_s = None
 
 
+class CircuitOpen(ControllerUnavailable):
+    """Not even tried: the controller failed too often lately and its circuit breaker is
+    open; `retry_after_s` says when the next trial call is allowed."""
+
+    code = "circuit-open"
+    title = "Domain controller circuit breaker open"
+
+    def __init__(self, detail: str, *, controller: str = "", hint: str = "", retry_after_s: float) -> None:
+        super().__init__(detail, controller=controller, hint=hint)
+        self.retry_after_s = retry_after_s
+
+
 class ControllerBusy(ControllerUnavailable):
     """The controller answers but another session holds what we need (e.g. the NETCONF
     candidate lock): worth waiting for patiently, up to the controller's timeout."""
@@ -211,3 +223,11 @@ class VerificationFailed(AdapterError, PermanentError):
     code = "verification-failed"
     title = "Read-back verification failed"
     http_status = 502
+
+
+class SlaNotMet(PermanentError):
+    """The network, measured after a step, does not deliver what the slice's SLA promises."""
+
+    code = "sla-not-met"
+    title = "SLA not met by the measured network"
+    http_status = 422

@@ -62,6 +62,11 @@ class Journal:
             last = self.steps[-1]
             self.steps[-1] = replace(last, detail=f"{last.detail}; {count} attempts".lstrip("; "))
 
+    def note(self, text: str) -> None:
+        """Add `text` to the running step's detail (e.g. what a check measured)."""
+        last = self.steps[-1]
+        self.steps[-1] = replace(last, detail=f"{last.detail}; {text}".lstrip("; "))
+
     @contextmanager
     def step(self, name: str, detail: str = "") -> Iterator[None]:
         """Record `name` as RUNNING before the body runs, DONE or FAILED after."""

@@ -33,6 +33,7 @@ from nfvo.domain import (
     TemplateVersion,
     Usage,
 )
+from nfvo.lifecycle.breaker import BreakerPolicy, BreakerStatus
 from nfvo.lifecycle.bulkhead import Bulkhead
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect
@@ -60,11 +61,13 @@ class Orchestrator:
         confirm_timeout_s: float = 30.0,
         workers: int = 4,
         approvals: ApprovalPolicy | None = None,
+        breaker: BreakerPolicy | None = None,
     ) -> None:
         self.store = store
         self.substrate = substrate
         self.placer = placer
-        self.connect: Connect = Bulkhead(connect)
+        self._guard = Bulkhead(connect, breaker)
+        self.connect: Connect = self._guard
         self.confirm_timeout_s = confirm_timeout_s
         self.approvals = approvals or ApprovalPolicy()  # default: nothing needs sign-off
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfvo-op")
@@ -181,7 +184,13 @@ class Orchestrator:
         own = instance.placement.usage(instance.request)
         held_by_others = self.store.usage() - own
         outcome = deploy(
-            journal, self.substrate, instance.plan, held_by_others, self.connect, self.confirm_timeout_s
+            journal,
+            self.substrate,
+            instance.plan,
+            held_by_others,
+            self.connect,
+            self.confirm_timeout_s,
+            slice_=(instance.request, instance.placement),
         )
         if outcome.verdict is not None:
             self.store.update_slice(instance.id, verdict=outcome.verdict)
@@ -238,6 +247,7 @@ class Orchestrator:
         operation = self.store.transition_operation(
             operation_id, (OperationState.FAILED_TEMP,), OperationState.PROCESSING
         )
+        self._guard.allow_trials()  # the operator retries: try the controllers now
         instance = self.store.get_slice(operation.slice_id)
         if operation.kind is OperationKind.INSTANTIATE:
             self.store.update_slice(instance.id, state=SliceState.INSTANTIATING)
@@ -256,6 +266,7 @@ class Orchestrator:
         operation = self.store.transition_operation(
             operation_id, (OperationState.FAILED_TEMP,), OperationState.ROLLING_BACK
         )
+        self._guard.allow_trials()
 
         def run() -> None:
             journal = Journal(self.store, operation.id, operation.steps)
@@ -272,6 +283,10 @@ class Orchestrator:
         """Bring operations left open by a crashed process to a final state (see
         recovery.py). Call once at start-up, before serving requests."""
         return recover_open_operations(self.store, self.substrate, self.connect, self.confirm_timeout_s)
+
+    def breakers(self) -> list[BreakerStatus]:
+        """The circuit breaker of every controller this process has called."""
+        return self._guard.breakers()
 
     def reconcile(self, *, repair: bool = False) -> list[Drift]:
         """What each controller holds against what the store says (see reconcile.py)."""

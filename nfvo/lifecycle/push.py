@@ -53,10 +53,17 @@ def apply_changeset(
             if time.monotonic() >= busy_deadline:
                 raise
             delay = min(1.0, backoff_s * 2 ** min(failures, 5))
-        except TemporaryError:
+        except TemporaryError as exc:
             failures += 1
             if failures >= attempts:
                 raise
+            if exc.retry_after_s is not None:
+                # An open circuit breaker says when its trial call is allowed: wait for it
+                # if that is within the controller's timeout, else fail now, not later.
+                if exc.retry_after_s > controller.timeout_s:
+                    raise
+                time.sleep(exc.retry_after_s + random.uniform(0, backoff_s))
+                continue
             delay = backoff_s * 2 ** (failures - 1)
         # Full jitter, so that retries from many slices spread out instead of colliding.
         time.sleep(random.uniform(0, delay))

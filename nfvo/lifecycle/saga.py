@@ -1,4 +1,5 @@
-"""The deployment saga: twin gate, per-domain pushes, compensation in reverse on failure."""
+"""The deployment saga: twin gate, per-domain pushes, SLA measured after the transport step,
+compensation in reverse on failure."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ from dataclasses import dataclass
 
 from nfvo.domain import (
     ChangeSet,
+    Controller,
     DeploymentPlan,
+    Domain,
     NfvoError,
+    Placement,
     PlanRejected,
+    SliceRequest,
     Substrate,
     Usage,
     Verdict,
 )
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect, apply_changeset
+from nfvo.lifecycle.sla import assess, measure_vlinks, raise_if_broken
 from simulator.twin import validate as twin_validate
 
 
@@ -32,7 +38,11 @@ def deploy(
     held_by_others: Usage,
     connect: Connect,
     confirm_timeout_s: float,
+    slice_: tuple[SliceRequest, Placement] | None = None,
 ) -> Outcome:
+    """Run the plan. With `slice_` (the request and its placement), the latency budgets are
+    re-checked with the latencies the transport controller measures once it steers the
+    virtual links, before any other domain is configured."""
     try:
         with journal.step("twin-validate"):
             verdict = twin_validate(plan, substrate, held_by_others)
@@ -55,10 +65,27 @@ def deploy(
                     apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
                 )
             done.append(changeset)
+            if slice_ is not None and changeset.domain is Domain.TRANSPORT:
+                verify_sla(journal, connect, controller, plan.slice_name, *slice_)
         except NfvoError as exc:
             clean = compensate(journal, substrate, done, connect, confirm_timeout_s)
             return Outcome(error=exc, clean=clean, verdict=verdict)
     return Outcome(verdict=verdict)
+
+
+def verify_sla(
+    journal: Journal,
+    connect: Connect,
+    controller: Controller,
+    slice_key: str,
+    request: SliceRequest,
+    placement: Placement,
+) -> None:
+    with journal.step("verify-sla", f"{controller.protocol} {controller.address}"):
+        measured = measure_vlinks(connect, controller, slice_key, [vl.name for vl in request.links])
+        report = assess(request, placement, measured)
+        journal.note(report.summary)
+        raise_if_broken(report, request, controller)
 
 
 def compensate(

@@ -33,7 +33,6 @@ import math
 import time
 from collections.abc import Mapping
 
-import highspy
 import networkx as nx
 
 from nfvo.domain import (
@@ -48,6 +47,7 @@ from nfvo.domain import (
     Usage,
 )
 from nfvo.placement.explain import diagnose, latency_alone, no_candidate
+from nfvo.placement.highs import highspy, new_highs
 from nfvo.placement.milp_model import Formulation, LinearProgram, Terms, formulate
 from nfvo.placement.model import NO_USAGE, Problem, build_problem, slice_latency
 from nfvo.placement.search import BANDWIDTH_WEIGHT, NODE_LIMIT, placement_cost
@@ -112,8 +112,7 @@ def _set_objective(p: Problem, f: Formulation, objective: Objective) -> None:
 
 
 def _solve(lp: LinearProgram, *, time_limit_s: float, mip_gap: float, seed: int) -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.silent()
+    h = new_highs()
     h.passModel(lp.to_highs())
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_gap))

@@ -29,10 +29,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import highspy
 import networkx as nx
 import numpy as np
 
+from nfvo.placement.highs import highspy
 from nfvo.placement.milp_prune import Pruned, prune
 from nfvo.placement.model import EPS, Problem
 

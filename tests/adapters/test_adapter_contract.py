@@ -58,6 +58,19 @@ def test_stage_commit_read_back_confirm(pair: Pair) -> None:
     assert adapter.read([slice_path("nope")]) == {format_path(slice_path("nope")): None}
 
 
+def test_measure_returns_the_configuration_plus_any_state(pair: Pair) -> None:
+    # measure() is read() plus operational state; a server without telemetry (netconfd,
+    # emulators started without a latency model) gives just the configuration.
+    adapter = pair.opened
+    push(adapter, transport_changeset("c1"))
+    key = format_path(vlink_path("c1", "v1"))
+    config = adapter.read([vlink_path("c1", "v1")])[key]
+    measured = adapter.measure([vlink_path("c1", "v1")])[key]
+    assert isinstance(config, dict) and isinstance(measured, dict)
+    assert {leaf: measured[leaf] for leaf in config} == config
+    assert adapter.measure([slice_path("nope")]) == {format_path(slice_path("nope")): None}
+
+
 def test_discard_leaves_running_unchanged(pair: Pair) -> None:
     adapter = pair.opened
     push(adapter, transport_changeset("kept"))

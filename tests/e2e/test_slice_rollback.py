@@ -31,6 +31,7 @@ def test_failed_ran_push_rolls_back_transport_and_core(orchestrator: Orchestrato
         ("place", "DONE"),
         ("twin-validate", "DONE"),
         ("push:transport", "DONE"),
+        ("verify-sla", "DONE"),
         ("push:core", "DONE"),
         ("push:ran", "FAILED"),
         ("undo:core", "DONE"),

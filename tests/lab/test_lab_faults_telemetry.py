@@ -93,6 +93,19 @@ def test_gnmi_telemetry_path_reports_the_measured_latency(lab: Lab) -> None:
         assert gnmi.read([parse_path(absent)]) == {absent: None}
 
 
+def test_gnmi_get_of_type_all_adds_the_measured_latency_to_each_vlink(lab: Lab) -> None:
+    # The same state leaf as the NETCONF emulator's <get>, so one SLA check serves both.
+    push(lab, Domain.RAN, vlink_changeset(Domain.RAN, ("cell-1", "edge-1", "regional-1")))
+    with GnmiAdapter(lab.substrate.controller_for(Domain.RAN)) as gnmi:
+        vlink = gnmi.measure([parse_path(VLINK)])[VLINK]
+        assert isinstance(vlink, dict) and vlink["measured-latency-ms"] == 3.0
+        lab.latency[Domain.RAN].offset_ms = 1.5
+        whole = "/slices/slice[name=s1]"
+        entry = gnmi.measure([parse_path(whole)])[whole]
+        assert isinstance(entry, dict) and entry["vlink"][0]["measured-latency-ms"] == 4.5
+        assert "measured-latency-ms" not in str(gnmi.read([parse_path(VLINK)]))  # config only
+
+
 def test_jitter_is_bounded_and_reproducible() -> None:
     links = [Link("a", "b", 1.0, 100.0), Link("b", "c", 2.0, 100.0)]
     first = [LatencyModel(links, jitter_ms=0.5, seed=7).measure(["a", "b", "c"]) for _ in range(2)]

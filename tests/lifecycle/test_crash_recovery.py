@@ -19,7 +19,7 @@ from nfvo.store import Store
 from simulator.lab.lab import Lab
 
 WORKER = Path(__file__).with_name("crash_worker.py")
-INSTANTIATE_STEPS = ("twin-validate", "push:transport", "push:core", "push:ran")
+INSTANTIATE_STEPS = ("twin-validate", "push:transport", "verify-sla", "push:core", "push:ran")
 TERMINATE_STEPS = ("remove:ran", "remove:core", "remove:transport")
 
 

@@ -47,7 +47,12 @@ def test_examples_on_the_lab_match_the_heuristic_cost(template: str) -> None:
     request = load_template(example_template(template))
     exact = milp(request, substrate)
     assert exact.engine == "milp"
-    assert exact.cost == pytest.approx(place(request, substrate).cost, rel=1e-6)
+    heuristic = place(request, substrate).cost
+    # HiGHS stops within mip_rel_gap (1e-4) of its bound, and versions differ in which
+    # near-optimal incumbent they keep: compare within that gap, not to the last digit.
+    assert exact.cost == pytest.approx(heuristic, rel=1e-4)
+    # The objective adds a 1e-9-per-ms routing tie-break to the cost, hence the slack.
+    assert exact.stats["bound"] <= heuristic * (1 + 1e-6)  # no placement is cheaper than the bound
     assert exact.stats["status"] == STATUS_OPTIMAL
     assert exact.stats["gap"] <= 1e-4
     assert exact.stats["bound"] <= exact.stats["objective"] + 1e-9

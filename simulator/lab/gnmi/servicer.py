@@ -169,6 +169,8 @@ class GnmiServicer:
                         value = self._measured(elems)
                     else:
                         value = self._store.get(elems)
+                        if request.type != gnmi_pb2.GetRequest.CONFIG and self._telemetry is not None:
+                            value = self._with_state(value)
                     typed = gnmi_pb2.TypedValue(**{field: json.dumps(value).encode()})
                     updates.append(gnmi_pb2.Update(path=path, val=typed))
                 except PathNotFound as err:
@@ -183,6 +185,22 @@ class GnmiServicer:
             return gnmi_pb2.GetResponse(notification=notifications)
 
         return self._run("Get", context, answer)
+
+    def _with_state(self, value: Json) -> Json:
+        """Operational state for a Get of type ALL/STATE: every vlink (the only entries with a
+        hop list) gains measured-latency-ms, as the NETCONF emulator's <get> reports it."""
+        if isinstance(value, list):
+            return [self._with_state(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {k: self._with_state(v) for k, v in value.items()}
+        hops = value.get("hop")
+        if isinstance(hops, list):
+            assert self._telemetry is not None
+            measured = self._telemetry.measure([str(h) for h in hops])
+            if measured is not None:
+                out["measured-latency-ms"] = round(measured, 3)
+        return out
 
     def _measured(self, elems: tuple[PathElem, ...]) -> Json:
         """/telemetry/vlink[slice=S][id=V](/latency-ms): the latency measured along the
