@@ -231,3 +231,20 @@ class SlaNotMet(PermanentError):
     code = "sla-not-met"
     title = "SLA not met by the measured network"
     http_status = 422
+
+
+class OperationCancelled(PermanentError):
+    """An operator cancelled the operation; it stopped at the next step boundary."""
+
+    code = "cancelled"
+    title = "Operation cancelled"
+    http_status = 409
+
+
+class LeftBehind(PermanentError):
+    """A forced termination could not remove the slice from some domains: what is listed
+    may still be configured there (reconciliation finds and removes it later)."""
+
+    code = "left-behind"
+    title = "Configuration left behind by a forced termination"
+    http_status = 502

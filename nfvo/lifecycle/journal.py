@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from nfvo.domain import ErrorInfo, NfvoError, OperationState, StepRecord, StepState, TemporaryError
+from nfvo.domain import (
+    ErrorInfo,
+    NfvoError,
+    OperationCancelled,
+    OperationState,
+    StepRecord,
+    StepState,
+    TemporaryError,
+)
 from nfvo.lifecycle import crashpoints
 from nfvo.store import Store, utcnow
 
@@ -62,6 +70,16 @@ class Journal:
             last = self.steps[-1]
             self.steps[-1] = replace(last, detail=f"{last.detail}; {count} attempts".lstrip("; "))
 
+    def check_cancelled(self) -> None:
+        """Raise OperationCancelled if an operator cancelled this operation. Cancelling
+        moves a running operation to ROLLING_BACK in the store, so this works from any
+        process sharing it; the saga asks before each forward step (never while undoing)."""
+        if self.store.get_operation(self.operation_id).state is OperationState.ROLLING_BACK:
+            raise OperationCancelled(
+                "cancelled by an operator; what this operation had configured was undone",
+                hint="submit the slice again when wanted",
+            )
+
     def note(self, text: str) -> None:
         """Add `text` to the running step's detail (e.g. what a check measured)."""
         last = self.steps[-1]
@@ -81,6 +99,12 @@ class Journal:
             raise
         crashpoints.reached(f"after:{name}")
         self._finish(index, StepState.DONE, self.steps[index].detail)
+
+    def record(self, name: str, state: StepState, detail: str) -> None:
+        """A step that ran no code of its own (a marker, or a summary of others)."""
+        now = utcnow()
+        self.steps.append(StepRecord(name=name, state=state, started_at=now, finished_at=now, detail=detail))
+        self._save()
 
     def close_interrupted(self) -> None:
         """Steps a crashed process left RUNNING are recorded as FAILED (interrupted)."""

@@ -2,15 +2,16 @@
 
 Admission is synchronous and all-or-nothing: a bad template or an infeasible request
 raises before anything is stored. The rest of an operation runs as a saga on a worker
-thread: twin validation, then one transactional push per domain; if a push fails, the
-domains already configured are compensated in reverse order and the capacity is freed.
+thread (runner.py): twin validation, then one transactional push per domain; if a push
+fails, the domains already configured are compensated in reverse order and the capacity
+is freed. What operators do to operations (approve, reject, retry, rollback, cancel) is in
+interventions.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping
 from pathlib import Path
 
 from adapters.factory import connect as connect_adapter
@@ -19,7 +20,6 @@ from nfvo.domain import (
     ApprovalPolicy,
     ConflictError,
     InputError,
-    NfvoError,
     Operation,
     OperationKind,
     OperationState,
@@ -33,13 +33,14 @@ from nfvo.domain import (
     TemplateVersion,
     Usage,
 )
-from nfvo.lifecycle.breaker import BreakerPolicy, BreakerStatus
-from nfvo.lifecycle.bulkhead import Bulkhead
-from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.breaker import BreakerPolicy
+from nfvo.lifecycle.interventions import Interventions
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.reconcile import Drift, reconcile
-from nfvo.lifecycle.recovery import finish_teardown, recover_open_operations, roll_back_everything
-from nfvo.lifecycle.saga import deploy
+from nfvo.lifecycle.recovery import (
+    FORCED_STEP,
+    recover_open_operations,
+)
 from nfvo.placement import check_placement, place
 from nfvo.plan import build_plan
 from nfvo.resources import example_template
@@ -50,7 +51,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-class Orchestrator:
+class Orchestrator(Interventions):
     def __init__(
         self,
         store: Store,
@@ -62,20 +63,20 @@ class Orchestrator:
         workers: int = 4,
         approvals: ApprovalPolicy | None = None,
         breaker: BreakerPolicy | None = None,
+        reuse_sessions: bool = True,
     ) -> None:
-        self.store = store
-        self.substrate = substrate
+        super().__init__(
+            store,
+            substrate,
+            connect=connect,
+            confirm_timeout_s=confirm_timeout_s,
+            workers=workers,
+            breaker=breaker,
+            reuse_sessions=reuse_sessions,
+        )
         self.placer = placer
-        self._guard = Bulkhead(connect, breaker)
-        self.connect: Connect = self._guard
-        self.confirm_timeout_s = confirm_timeout_s
         self.approvals = approvals or ApprovalPolicy()  # default: nothing needs sign-off
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfvo-op")
-        self._running: dict[str, Future[None]] = {}
         self.register_examples()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
 
     # --- instantiate -----------------------------------------------------------------
 
@@ -159,58 +160,17 @@ class Orchestrator:
             self._start(operation, self._run_instantiate, instance, operation)
         return instance, operation
 
-    # --- approvals ---------------------------------------------------------------------
-
-    def approve(self, operation_id: str) -> Operation:
-        """Let a held instantiation proceed (its capacity was reserved when it was held)."""
-        operation = self.store.release_hold(operation_id)
-        instance = self.store.get_slice(operation.slice_id)
-        self._start(operation, self._run_instantiate, instance, operation)
-        return operation
-
-    def reject(self, operation_id: str) -> Operation:
-        """Refuse a held instantiation: nothing was pushed; its capacity is freed."""
-        operation = self.store.release_hold(operation_id)
-        self.store.update_slice(operation.slice_id, state=SliceState.NOT_INSTANTIATED, release=True)
-        Journal(self.store, operation.id, operation.steps).set_state(
-            OperationState.ROLLED_BACK, ConflictError("rejected by an operator", hint="nothing was deployed")
-        )
-        return self.store.get_operation(operation_id)
-
-    def _run_instantiate(self, instance: SliceInstance, operation: Operation) -> None:
-        assert instance.plan is not None and instance.placement is not None
-        journal = Journal(self.store, operation.id, operation.steps)
-        journal.set_state(OperationState.PROCESSING)
-        own = instance.placement.usage(instance.request)
-        held_by_others = self.store.usage() - own
-        outcome = deploy(
-            journal,
-            self.substrate,
-            instance.plan,
-            held_by_others,
-            self.connect,
-            self.confirm_timeout_s,
-            slice_=(instance.request, instance.placement),
-        )
-        if outcome.verdict is not None:
-            self.store.update_slice(instance.id, verdict=outcome.verdict)
-        if outcome.error is None:
-            self.store.update_slice(instance.id, state=SliceState.ACTIVE)
-            journal.set_state(OperationState.COMPLETED)
-        elif outcome.clean:
-            self.store.update_slice(instance.id, state=SliceState.NOT_INSTANTIATED, release=True)
-            journal.set_state(OperationState.ROLLED_BACK, outcome.error)
-        else:
-            # Compensation itself failed: configuration may remain, so keep the capacity
-            # reserved; an operator retries (roll forward) or rolls back when it can work.
-            self.store.update_slice(instance.id, state=SliceState.FAILED)
-            journal.set_state(OperationState.FAILED_TEMP, outcome.error)
-
     # --- terminate -------------------------------------------------------------------
 
-    def terminate(self, slice_id: str) -> Operation:
+    def terminate(self, slice_id: str, *, force: bool = False) -> Operation:
         """Start removing a slice from every domain. Terminating a terminated slice
-        returns its last terminate operation (idempotent)."""
+        returns its last terminate operation (idempotent).
+
+        `force` is for domains that no longer answer: each domain is tried once, and the
+        slice ends TERMINATED with its capacity freed whatever happens, the operation
+        recording what may be left where (error code left-behind). It also ends a stuck
+        TERMINATING slice, and closes the slice's FAILED_TEMP operations as FAILED. It is
+        refused while another operation on the slice is running."""
         current = self.store.get_slice(slice_id)
         if current.state in (SliceState.TERMINATED, SliceState.NOT_INSTANTIATED):
             done = [
@@ -221,61 +181,25 @@ class Orchestrator:
             if done:
                 return done[-1]
             raise ConflictError(f"slice {slice_id} is {current.state}: nothing is deployed")
-        instance = self.store.transition(
-            slice_id, (SliceState.ACTIVE, SliceState.FAILED), SliceState.TERMINATING
-        )
+        allowed: tuple[SliceState, ...] = (SliceState.ACTIVE, SliceState.FAILED)
+        steps: tuple[StepRecord, ...] = ()
+        if force:
+            allowed += (SliceState.TERMINATING,)
+            self._close_failed_temp(slice_id)
+            now = utcnow()
+            steps = (StepRecord(FORCED_STEP, StepState.DONE, now, now, "terminate with force"),)
+        instance = self.store.transition(slice_id, allowed, SliceState.TERMINATING)
         operation = Operation(
             id=new_id("op"),
             slice_id=slice_id,
             kind=OperationKind.TERMINATE,
             state=OperationState.STARTING,
             started_at=utcnow(),
+            steps=steps,
         )
         self.store.add_operation(operation)
         self._start(operation, self._run_terminate, instance, operation)
         return operation
-
-    def _run_terminate(self, instance: SliceInstance, operation: Operation) -> None:
-        journal = Journal(self.store, operation.id, operation.steps)
-        finish_teardown(self.store, self.substrate, self.connect, self.confirm_timeout_s, journal, operation)
-
-    # --- retry and rollback of FAILED_TEMP ------------------------------------------------
-
-    def retry(self, operation_id: str) -> Operation:
-        """Run a FAILED_TEMP operation again from the start: pushes and deletes are
-        idempotent, so what already succeeded is simply confirmed."""
-        operation = self.store.transition_operation(
-            operation_id, (OperationState.FAILED_TEMP,), OperationState.PROCESSING
-        )
-        self._guard.allow_trials()  # the operator retries: try the controllers now
-        instance = self.store.get_slice(operation.slice_id)
-        if operation.kind is OperationKind.INSTANTIATE:
-            self.store.update_slice(instance.id, state=SliceState.INSTANTIATING)
-            self._start(operation, self._run_instantiate, instance, operation)
-        else:
-            self.store.update_slice(instance.id, state=SliceState.TERMINATING)
-            self._start(operation, self._run_terminate, instance, operation)
-        return self.store.get_operation(operation_id)
-
-    def rollback(self, operation_id: str) -> Operation:
-        """Undo a FAILED_TEMP instantiation in every domain and free its capacity."""
-        if self.store.get_operation(operation_id).kind is not OperationKind.INSTANTIATE:
-            raise ConflictError(
-                "only an instantiation can be rolled back", hint="retry the termination instead"
-            )
-        operation = self.store.transition_operation(
-            operation_id, (OperationState.FAILED_TEMP,), OperationState.ROLLING_BACK
-        )
-        self._guard.allow_trials()
-
-        def run() -> None:
-            journal = Journal(self.store, operation.id, operation.steps)
-            roll_back_everything(
-                self.store, self.substrate, self.connect, self.confirm_timeout_s, journal, operation, None
-            )
-
-        self._start(operation, run)
-        return self.store.get_operation(operation_id)
 
     # --- recovery ----------------------------------------------------------------------
 
@@ -284,30 +208,10 @@ class Orchestrator:
         recovery.py). Call once at start-up, before serving requests."""
         return recover_open_operations(self.store, self.substrate, self.connect, self.confirm_timeout_s)
 
-    def breakers(self) -> list[BreakerStatus]:
-        """The circuit breaker of every controller this process has called."""
-        return self._guard.breakers()
-
     def reconcile(self, *, repair: bool = False) -> list[Drift]:
-        """What each controller holds against what the store says (see reconcile.py)."""
+        """What each controller holds against what the store says (see reconcile.py).
+        Asked for by an operator, so open circuit breakers get their trial call now."""
+        self._guard.allow_trials()
         return reconcile(
             self.store, self.substrate, self.connect, repair=repair, confirm_timeout_s=self.confirm_timeout_s
         )
-
-    # --- running operations ------------------------------------------------------------
-
-    def _start(self, operation: Operation, run: Callable[..., None], *args: object) -> None:
-        def guarded() -> None:
-            try:
-                run(*args)
-            except NfvoError as exc:  # anything the saga did not turn into a state already
-                Journal(self.store, operation.id).set_state(OperationState.FAILED, exc)
-
-        self._running[operation.id] = self._pool.submit(guarded)
-
-    def wait(self, operation_id: str, timeout_s: float | None = None) -> Operation:
-        """Block until an operation started by this process has ended; return it."""
-        future = self._running.get(operation_id)
-        if future is not None:
-            future.result(timeout=timeout_s)
-        return self.store.get_operation(operation_id)

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from nfvo.domain import (
     DeploymentPlan,
+    LeftBehind,
     NfvoError,
     Operation,
     OperationKind,
     OperationState,
     SliceState,
+    StepState,
     Substrate,
 )
 from nfvo.lifecycle.journal import Journal
@@ -75,6 +77,9 @@ def roll_back_everything(
         journal.set_state(OperationState.FAILED_TEMP, reason)
 
 
+FORCED_STEP = "forced"  # first step of a forced termination, so recovery finishes it forced too
+
+
 def finish_teardown(
     store: Store,
     substrate: Substrate,
@@ -84,17 +89,37 @@ def finish_teardown(
     operation: Operation,
 ) -> None:
     """Remove a slice from every domain (again: deleting what is gone is harmless).
-    COMPLETED frees the capacity; FAILED_TEMP keeps it until a retry succeeds."""
+    COMPLETED frees the capacity; FAILED_TEMP keeps it until a retry succeeds.
+
+    A forced termination (its journal starts with a `forced` step) tries each domain once
+    and ends COMPLETED whatever happens: the slice is TERMINATED and its capacity freed,
+    and what could not be removed is recorded in a failed `left-behind` step and in the
+    operation's error (code left-behind), for reconciliation to clean up later."""
     instance = store.get_slice(operation.slice_id)
     plan = instance.plan or DeploymentPlan(instance.id, ())
+    forced = any(step.name == FORCED_STEP for step in journal.steps)
     journal.set_state(OperationState.PROCESSING)
-    error = teardown(journal, substrate, plan, connect, confirm_timeout_s)
-    if error is None:
+    failed = teardown(journal, substrate, plan, connect, confirm_timeout_s, attempts=1 if forced else 5)
+    if not failed:
         store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
         journal.set_state(OperationState.COMPLETED)
+    elif forced:
+        left = "; ".join(
+            f"/slices/slice[name={instance.id}] on {cs.controller} ({cs.domain}): {exc.detail}"
+            for cs, exc in failed
+        )
+        journal.record("left-behind", StepState.FAILED, left)
+        store.update_slice(instance.id, state=SliceState.TERMINATED, release=True)
+        journal.set_state(
+            OperationState.COMPLETED,
+            LeftBehind(
+                f"slice {instance.id} was terminated by force; configuration may remain: {left}",
+                hint="run `nfvo reconcile --repair` once those controllers answer, to remove it",
+            ),
+        )
     else:
         store.update_slice(instance.id, state=SliceState.FAILED)
-        journal.set_state(OperationState.FAILED_TEMP, error)
+        journal.set_state(OperationState.FAILED_TEMP, failed[0][1])
 
 
 def _interrupted() -> NfvoError:

@@ -44,6 +44,7 @@ def deploy(
     re-checked with the latencies the transport controller measures once it steers the
     virtual links, before any other domain is configured."""
     try:
+        journal.check_cancelled()
         with journal.step("twin-validate"):
             verdict = twin_validate(plan, substrate, held_by_others)
             if not verdict.ok:
@@ -58,6 +59,7 @@ def deploy(
     for changeset in plan.changesets:
         controller = substrate.controller_for(changeset.domain)
         try:
+            journal.check_cancelled()
             with journal.step(f"push:{changeset.id}", f"{controller.protocol} {controller.address}"):
                 # The compensation (changeset.inverse()) is part of the persisted plan, so
                 # it is known before the forward step runs.
@@ -66,6 +68,7 @@ def deploy(
                 )
             done.append(changeset)
             if slice_ is not None and changeset.domain is Domain.TRANSPORT:
+                journal.check_cancelled()
                 verify_sla(journal, connect, controller, plan.slice_name, *slice_)
         except NfvoError as exc:
             clean = compensate(journal, substrate, done, connect, confirm_timeout_s)
@@ -118,17 +121,21 @@ def teardown(
     plan: DeploymentPlan,
     connect: Connect,
     confirm_timeout_s: float,
-) -> NfvoError | None:
+    *,
+    attempts: int = 5,
+) -> list[tuple[ChangeSet, NfvoError]]:
     """Remove a slice from every domain (reverse order of deployment). Tries every domain
-    even after one fails, and returns the first error."""
-    first_error: NfvoError | None = None
+    even after one fails; returns the removals that failed, with their errors."""
+    failed: list[tuple[ChangeSet, NfvoError]] = []
     for changeset in plan.teardown().changesets:
         controller = substrate.controller_for(changeset.domain)
         try:
             with journal.step(f"remove:{changeset.domain}", f"{controller.protocol} {controller.address}"):
                 journal.attempts(
-                    apply_changeset(connect, controller, changeset, confirm_timeout_s=confirm_timeout_s)
+                    apply_changeset(
+                        connect, controller, changeset, confirm_timeout_s=confirm_timeout_s, attempts=attempts
+                    )
                 )
         except NfvoError as exc:
-            first_error = first_error or exc
-    return first_error
+            failed.append((changeset, exc))
+    return failed
