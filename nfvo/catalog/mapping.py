@@ -9,7 +9,7 @@ live here and in sla.py, budgets.py and policies.py, next to the mapping that re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nfvo.catalog import budgets, policies
@@ -221,6 +221,10 @@ def build_request(ctx: MapContext, inputs: Mapping[str, Any], template: str) -> 
     if level is None or not ctx.complete or ctx.sink:
         return None
     sla = SLA(level.slice_type, tuple(latency_budgets), level.throughput_mbps, level.max_ues, level.isolation)
-    request = SliceRequest(template, sla, tuple(functions), tuple(links), dict(inputs))
+    # Per-function isolation policies reach placement; the SLA's slice-wide level does not
+    # (docs/placement.md, "Rules": it would make shared cell sites exclusive).
+    levels = dict(isolation)
+    functions = [replace(f, isolation=levels[f.name]) if f.name in levels else f for f in functions]
+    request = SliceRequest(template, sla, tuple(functions), tuple(links), dict(inputs), tuple(rules))
     profile = SliceProfile(level, tuple(chains), tuple(rules), tuple(sharing), tuple(isolation), tuple(qos))
     return LoadedTemplate(request, profile)

@@ -148,7 +148,8 @@ def build_nfv(ctx: MapContext, inputs: Mapping[str, Any], template: str) -> Load
     notes.append("an NFV template has no SLA: the slice is eMBB, shared, without latency budgets")
     if not ctx.complete or ctx.sink:
         return None
-    request = SliceRequest(template, SLA(SliceType.EMBB), tuple(vdus.values()), tuple(links), dict(inputs))
+    request = SliceRequest(template, SLA(SliceType.EMBB), tuple(vdus.values()), tuple(links), dict(inputs),
+                           tuple(rules))
     profile = SliceProfile(rules=tuple(rules), forwarding_paths=tuple((n, p) for n, p in paths if p))
     return LoadedTemplate(request, profile, tuple(notes), SourceFormat.NFV)
 

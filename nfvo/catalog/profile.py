@@ -6,7 +6,9 @@ level (jitter, per-UE throughput, availability, coverage, ...) and placement pol
 (affinity, anti-affinity, sharing, per-function isolation, chain budgets, link QoS). The
 catalog parses and checks all of it and hands it back next to the request, in a
 `SliceProfile`, so that nothing written is silently dropped; placement can adopt each part
-when the domain grows a field for it (docs/catalog.md lists them).
+when the domain grows a field for it (docs/catalog.md lists them). Affinity, anti-affinity
+and per-function isolation have been adopted: the request carries them too
+(`SliceRequest.rules`, `NetworkFunction.isolation`), and every placement engine honours them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,21 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from nfvo.domain import Isolation, SliceRequest, SliceType
+from nfvo.domain import Isolation, PlacementRule, RuleKind, SliceRequest, SliceType
+
+# Affinity and anti-affinity now live in the domain (SliceRequest.rules); re-exported here
+# for the catalog's own modules and tests.
+__all__ = [
+    "ChainBudget",
+    "LinkQoS",
+    "LoadedTemplate",
+    "PlacementRule",
+    "RuleKind",
+    "ServiceLevel",
+    "Sharing",
+    "SliceProfile",
+    "SourceFormat",
+]
 
 
 class SourceFormat(enum.StrEnum):
@@ -45,18 +61,6 @@ class ServiceLevel:
     @property
     def active_ues(self) -> float:
         return self.max_ues * self.activity_factor_percent / 100.0
-
-
-class RuleKind(enum.StrEnum):
-    AFFINITY = "affinity"  # on one site
-    ANTI_AFFINITY = "anti-affinity"  # on pairwise different sites
-
-
-@dataclass(frozen=True)
-class PlacementRule:
-    name: str  # the policy's name
-    kind: RuleKind
-    functions: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from nfvo.domain.slice import LatencyBudget, SliceRequest
+from nfvo.domain.slice import Isolation, LatencyBudget, SliceRequest
 from nfvo.domain.substrate import Resources, Substrate, Usage, link_key
 
 
@@ -50,16 +50,22 @@ class Placement:
         raise KeyError(vlink)
 
     def usage(self, request: SliceRequest) -> Usage:
-        """The capacity this placement holds on the substrate."""
+        """The capacity this placement holds on the substrate, the functions it puts on each
+        site, and the sites its dedicated functions hold exclusively."""
         sites: dict[str, Resources] = {}
+        hosted: dict[str, int] = {}
+        exclusive: set[str] = set()
         for nf in request.functions:
             site = self.assignments[nf.name]
             sites[site] = sites.get(site, Resources()) + nf.demand
+            hosted[site] = hosted.get(site, 0) + 1
+            if nf.isolation is Isolation.DEDICATED:
+                exclusive.add(site)
         links: dict[str, float] = {}
         for route in self.routes:
             for key in route.link_keys:
                 links[key] = links.get(key, 0.0) + route.bandwidth_mbps
-        return Usage(sites, links)
+        return Usage(sites, links, hosted, frozenset(exclusive))
 
 
 class Placer(Protocol):

@@ -21,6 +21,22 @@ class Isolation(enum.StrEnum):
     DEDICATED = "dedicated"
 
 
+class RuleKind(enum.StrEnum):
+    AFFINITY = "affinity"  # every function of the rule on one site
+    ANTI_AFFINITY = "anti-affinity"  # no two functions of the rule on one site
+
+
+@dataclass(frozen=True)
+class PlacementRule:
+    """An affinity or anti-affinity rule over functions of one slice. Its scope is the site,
+    the only grouping the substrate has (no zones or racks): affinity puts the functions on
+    one site, anti-affinity on pairwise different sites."""
+
+    name: str  # the policy's name, for messages
+    kind: RuleKind
+    functions: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class NetworkFunction:
     name: str  # node template name, unique within the slice
@@ -30,6 +46,10 @@ class NetworkFunction:
     allowed_roles: frozenset[SiteRole]
     pinned_site: str | None = None  # e.g. the cell site a gNB serves
     processing_latency_ms: float = 0.0
+    # DEDICATED: the function's site hosts no function of another slice while it is there
+    # (the ledger, Usage, records such sites as exclusive). The SLA's slice-wide isolation
+    # does not set this; only a per-function policy does (docs/placement.md, "Rules").
+    isolation: Isolation = Isolation.SHARED
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class SliceRequest:
     functions: tuple[NetworkFunction, ...]
     links: tuple[VirtualLink, ...]
     inputs: Mapping[str, object] = field(default_factory=dict)
+    rules: tuple[PlacementRule, ...] = ()  # affinity / anti-affinity, honoured by every engine
 
     def function(self, name: str) -> NetworkFunction:
         for nf in self.functions:

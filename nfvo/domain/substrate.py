@@ -127,10 +127,14 @@ class Substrate:
 
 @dataclass(frozen=True)
 class Usage:
-    """What is held on the substrate: per-site resources and per-link bandwidth."""
+    """What is held on the substrate: per-site resources and per-link bandwidth; and, for
+    isolation, how many functions each site hosts and which sites a dedicated function holds
+    exclusively (no other slice may place anything there)."""
 
     sites: Mapping[str, Resources] = field(default_factory=dict)
     links_mbps: Mapping[str, float] = field(default_factory=dict)
+    hosted: Mapping[str, int] = field(default_factory=dict)  # site → functions held there
+    exclusive: frozenset[str] = frozenset()  # sites held by a dedicated function
 
     def __add__(self, other: Usage) -> Usage:
         sites = dict(self.sites)
@@ -139,7 +143,10 @@ class Usage:
         links = dict(self.links_mbps)
         for key, bw in other.links_mbps.items():
             links[key] = links.get(key, 0.0) + bw
-        return Usage(sites, links)
+        hosted = dict(self.hosted)
+        for name, count in other.hosted.items():
+            hosted[name] = hosted.get(name, 0) + count
+        return Usage(sites, links, hosted, self.exclusive | other.exclusive)
 
     def __sub__(self, other: Usage) -> Usage:
         sites = dict(self.sites)
@@ -148,7 +155,17 @@ class Usage:
         links = dict(self.links_mbps)
         for key, bw in other.links_mbps.items():
             links[key] = links.get(key, 0.0) - bw
-        return Usage(sites, links)
+        # Counts never go below zero: a ledger that does not record them (an older store)
+        # minus a placement's own usage must not invent negative functions.
+        hosted = dict(self.hosted)
+        for name, count in other.hosted.items():
+            left = hosted.get(name, 0) - count
+            if left > 0:
+                hosted[name] = left
+            else:
+                hosted.pop(name, None)
+        # A site is exclusive to one slice at a time, so removing that slice frees it.
+        return Usage(sites, links, hosted, self.exclusive - other.exclusive)
 
     def site_free(self, site: Site) -> Resources:
         return site.capacity - self.sites.get(site.name, Resources())

@@ -11,7 +11,17 @@ from __future__ import annotations
 import itertools
 import math
 
-from nfvo.domain import Placement, Resources, Route, Site, SliceRequest, Substrate, Usage
+from nfvo.domain import (
+    Isolation,
+    Placement,
+    Resources,
+    Route,
+    RuleKind,
+    Site,
+    SliceRequest,
+    Substrate,
+    Usage,
+)
 
 _TOL = 1e-6
 
@@ -97,6 +107,31 @@ def _check_bandwidth(substrate: Substrate, usage: Usage, placement: Placement) -
     return out
 
 
+def _check_rules(request: SliceRequest, usage: Usage, placement: Placement) -> list[str]:
+    """Affinity, anti-affinity and isolation, from the request and the ledger alone."""
+    out: list[str] = []
+    where = placement.assignments
+    for rule in request.rules:
+        sites = [where[f] for f in rule.functions if f in where]
+        if rule.kind is RuleKind.AFFINITY and len(set(sites)) > 1:
+            spread = ", ".join(sorted(set(sites)))
+            out.append(f"affinity {rule.name}: {', '.join(rule.functions)} are on {spread}, not on one site")
+        if rule.kind is RuleKind.ANTI_AFFINITY:
+            for site in sorted({s for s in sites if sites.count(s) > 1}):
+                both = [f for f in rule.functions if where.get(f) == site]
+                out.append(f"anti-affinity {rule.name}: {', '.join(both)} share site {site}")
+    for nf in request.functions:
+        at = where.get(nf.name)
+        if at is None:
+            continue
+        if at in usage.exclusive:
+            out.append(f"{nf.name}: site {at} is held exclusively by another slice's dedicated function")
+        elif nf.isolation is Isolation.DEDICATED and usage.hosted.get(at, 0) > 0:
+            out.append(f"{nf.name}: dedicated, but site {at} hosts {usage.hosted[at]} function(s) of "
+                       "other slices")
+    return out
+
+
 def achieved_latency(request: SliceRequest, placement: Placement, source: str, target: str) -> float:
     """Least latency from source to target over the slice graph: routed link latencies plus
     every function's processing latency on the way, both ends included (Bellman-Ford)."""
@@ -122,6 +157,7 @@ def check_placement(
 ) -> list[str]:
     """Every way `placement` breaks the request or the substrate; empty when it is valid."""
     out = _check_sites(request, substrate, usage, placement)
+    out += _check_rules(request, usage, placement)
     seen = [r.vlink for r in placement.routes]
     for vl in request.links:
         if seen.count(vl.name) != 1:

@@ -4,20 +4,37 @@ heuristic in benchmarks, not an engine to deploy with."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nfvo.domain import (
     BlockingConstraint,
     BudgetOutcome,
     InfeasibleError,
     Placement,
+    RuleKind,
     SliceRequest,
     Substrate,
     Usage,
 )
 from nfvo.placement.explain import no_candidate
-from nfvo.placement.model import EPS, NO_USAGE, build_problem, fmt_ms, route_vlinks, slice_latency
+from nfvo.placement.model import EPS, NO_USAGE, Problem, build_problem, fmt_ms, route_vlinks, slice_latency
 from nfvo.placement.search import placement_cost
 
 ENGINE = "first-fit"
+
+
+def _keeps_rules(p: Problem, assign: Sequence[int], i: int, s: int) -> int | None:
+    """The first rule that function i at site s breaks with the functions placed so far
+    (indices below len(assign)), or None."""
+    for r, (kind, members) in enumerate(p.rules):
+        if i not in members:
+            continue
+        placed = [assign[f] for f in members if f != i and f < len(assign)]
+        if (kind is RuleKind.AFFINITY and any(t != s for t in placed)) or (
+            kind is RuleKind.ANTI_AFFINITY and s in placed
+        ):
+            return r
+    return None
 
 
 def first_fit(
@@ -30,7 +47,14 @@ def first_fit(
     free = list(p.free)
     assign: list[int] = []
     for i, nf in enumerate(p.funcs):
-        site = next((s for s in p.cand[i] if nf.demand.fits_in(free[s])), None)
+        roomy = [s for s in p.cand[i] if nf.demand.fits_in(free[s])]
+        site = next((s for s in roomy if _keeps_rules(p, assign, i, s) is None), None)
+        if site is None and roomy:
+            rule = p.request.rules[_keeps_rules(p, assign, i, roomy[0]) or 0]
+            text = (f"first fit: no site with room for {nf.name} keeps {rule.kind.value} rule {rule.name!r} "
+                    "with the functions placed before it")
+            why = {"engine": ENGINE}
+            raise InfeasibleError(BlockingConstraint(rule.kind.value, rule.name, None, None, "", text, why))
         if site is None:
             text = (f"first fit: no allowed site has {nf.demand.cpu:g} vCPU and {nf.demand.memory_gb:g} GB "
                     f"free for {nf.name}")

@@ -46,7 +46,7 @@ from nfvo.domain import (
     Substrate,
     Usage,
 )
-from nfvo.placement.explain import diagnose, latency_alone, no_candidate
+from nfvo.placement.explain import diagnose, latency_alone, no_candidate, rule_conflict
 from nfvo.placement.highs import highspy, new_highs
 from nfvo.placement.milp_model import Formulation, LinearProgram, Terms, formulate
 from nfvo.placement.model import NO_USAGE, Problem, build_problem, slice_latency
@@ -149,7 +149,7 @@ def _infeasible(p: Problem, seed: int, *, proven: bool, time_limit_s: float) -> 
     if not proven:
         # Out of time: only the cheap, exact latency diagnosis, not the searches of a full
         # one (they could take longer than the time limit the caller asked for).
-        alone = latency_alone(p)
+        alone = rule_conflict(p) or latency_alone(p)
         if alone is not None:
             return alone
         text = f"the MILP found no placement of {name!r} within its {time_limit_s:g} s time limit"

@@ -4,7 +4,9 @@ the solve and the meaning of each objective).
 Sets: F functions, S sites, E virtual links, A directed substrate arcs (two per link).
 
 - y[f,s] ∈ {0,1} for s in f's candidate sites (roles and pin); Σ_s y[f,s] = 1.
-- Site capacity: Σ_f cpu_f y[f,s] ≤ free_cpu(s), and the same for memory. A function whose
+- Site capacity: Σ_f cpu_f y[f,s] ≤ free_cpu(s), and the same for memory.
+- Rules: affinity y[f,s] = y[g,s] for the members of a rule; anti-affinity Σ_members
+  y[f,s] ≤ 1 at every site. Isolation has already removed sites from the candidates. A function whose
   demand does not fit a site's free capacity on its own gets no y there (as the heuristic).
 - Routing, one binary multi-commodity flow per virtual link e = (a, b): x[e,u→v] ∈ {0,1},
   and at every site v: Σ_out x - Σ_in x = y[a,v] - y[b,v]. Ends on one site need no flow
@@ -25,6 +27,7 @@ Sets: F functions, S sites, E virtual links, A directed substrate arcs (two per 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from nfvo.domain import RuleKind
 from nfvo.placement.highs import highspy
 from nfvo.placement.milp_prune import Pruned, prune
 from nfvo.placement.model import EPS, Problem
@@ -143,7 +147,26 @@ def _assignment(p: Problem, lp: LinearProgram, keep: Pruned) -> tuple[dict[tuple
             lp.row(cpu, upper=free.cpu + EPS)
         if sum(c for _, c in mem) > free.memory_gb + EPS:
             lp.row(mem, upper=free.memory_gb + EPS)
+    _rules(p, lp, y)
     return y, cpu_cost
+
+
+def _rules(p: Problem, lp: LinearProgram, y: dict[tuple[int, int], int]) -> None:
+    """Affinity: y[f,s] = y[g,s] for consecutive members f, g at every site either may take
+    (a missing y is 0, so a site only one may take is closed to that one); anti-affinity:
+    at most one member per site."""
+    for kind, members in p.rules:
+        if kind is RuleKind.AFFINITY:
+            for f, g in itertools.pairwise(members):
+                for s in sorted({s for (h, s) in y if h in (f, g)}):
+                    terms = [(y[f, s], 1.0)] if (f, s) in y else []
+                    terms += [(y[g, s], -1.0)] if (g, s) in y else []
+                    lp.row(terms, 0.0, 0.0)
+        else:
+            for s in range(len(p.idx.sites)):
+                on_site = [(y[f, s], 1.0) for f in members if (f, s) in y]
+                if len(on_site) > 1:
+                    lp.row(on_site, upper=1.0)
 
 
 def _routing(

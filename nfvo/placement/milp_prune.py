@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from nfvo.placement.model import EPS, Problem
+from nfvo.placement.model import EPS, Problem, connected, separating_functions
 
 Vector = npt.NDArray[np.float64]
 _ROUNDS = 4  # each round only drops sites; one or two settle it in practice
@@ -61,28 +61,13 @@ def _reach(p: Problem, graph: nx.MultiGraph, start: int, sites: list[set[int]], 
     return best
 
 
-def _connected(p: Problem, src: int, tgt: int, *, without_f: int = -1, without_e: int = -1) -> bool:
-    """Is tgt reachable from src in the slice graph minus one function or one virtual link?"""
-    seen, stack = {src}, [src]
-    while stack:
-        u = stack.pop()
-        if u == tgt:
-            return True
-        for v, e in p.adj[u]:
-            if v not in seen and v != without_f and e != without_e:
-                seen.add(v)
-                stack.append(v)
-    return False
-
-
 def _separators(p: Problem, src: int, tgt: int) -> tuple[list[int], list[tuple[int, int, int]]]:
     """Functions and (from, to, virtual link) edges on every slice path src → tgt."""
-    funcs = [src, tgt] + [f for f in range(len(p.funcs))
-                          if f not in (src, tgt) and not _connected(p, src, tgt, without_f=f)]
+    funcs = separating_functions(p, src, tgt)
     edges = []
     for e, (a, b) in enumerate(p.ends):
-        if a != b and not _connected(p, src, tgt, without_e=e):
-            edges.append((a, b, e) if _connected(p, src, a, without_e=e) else (b, a, e))
+        if a != b and not connected(p, src, tgt, without_e=e):
+            edges.append((a, b, e) if connected(p, src, a, without_e=e) else (b, a, e))
     return funcs, edges
 
 
@@ -94,7 +79,7 @@ def prune(p: Problem, graph: nx.MultiGraph, arcs: list[tuple[int, int, str, floa
     dist = np.array(p.idx.dist, dtype=float).reshape(n, n)
     sites = [set(c) for c in p.cand]
     cuts: list[Cut] = [(src, tgt, max_ms, *_separators(p, src, tgt)) for src, tgt, max_ms in p.budgets
-                       if src != tgt and _connected(p, src, tgt)]
+                       if src != tgt and connected(p, src, tgt)]
     reach: dict[int, tuple[list[Vector], list[Vector]]] = {}
     for _ in range(_ROUNDS):
         changed = False
