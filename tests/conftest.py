@@ -107,12 +107,19 @@ class LiveServer:
 
 @pytest.fixture
 def api(orchestrator: Orchestrator, lab: Lab) -> Iterator[str]:
-    """A real uvicorn serving the API on an ephemeral loopback port; yields its base URL."""
+    """A real uvicorn serving the API on an ephemeral loopback port; yields its base URL
+    with an admin API key as the URL's user name (http://KEY@127.0.0.1:PORT), which httpx
+    and curl send as Basic credentials: the API always needs a key. No rate limit."""
     import uvicorn
 
     from nfvo.api.app import create_app
+    from nfvo.api.settings import Security
+    from nfvo.domain.access import Role
+    from nfvo.store import keys
 
-    config = uvicorn.Config(create_app(orchestrator, lab), host="127.0.0.1", port=0, log_level="warning")
+    admin = keys.create_key(orchestrator.store, Role.ADMIN, None, "tests").token
+    app = create_app(orchestrator, lab, security=Security(rate_limit=None))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     live = LiveServer(uvicorn.Server(config)).start()
-    yield live.url
+    yield live.url.replace("http://", f"http://{admin}@", 1)
     live.stop()

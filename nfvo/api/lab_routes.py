@@ -1,4 +1,5 @@
-"""/api/v1/lab: switch faults on the emulated controllers at run time (only under `nfvo lab`)."""
+"""/api/v1/lab: switch faults on the emulated controllers at run time (only under `nfvo lab`;
+operators and admins)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from nfvo.api.auth import access
 from nfvo.domain import Domain, InputError, NotFoundError
+from nfvo.domain.access import Role
 from simulator.lab.faults import Fault, FaultKind, Op
 from simulator.lab.lab import Lab
 
@@ -68,11 +71,11 @@ def lab_router(lab: Lab) -> APIRouter:
             domain=domain.value, controller=ctl.name, address=ctl.address, pending=pending, hits=len(box.hits)
         )
 
-    @router.get("/controllers")
+    @router.get("/controllers", **access(Role.OPERATOR))
     def controllers() -> list[ControllerFaults]:
         return [view(ctl.domain) for ctl in lab.substrate.controllers]
 
-    @router.post("/controllers/{domain}/faults", status_code=status.HTTP_201_CREATED)
+    @router.post("/controllers/{domain}/faults", status_code=status.HTTP_201_CREATED, **access(Role.OPERATOR))
     def inject(domain: str, spec: FaultSpec) -> ControllerFaults:
         target = domain_of(domain)
         try:
@@ -81,7 +84,9 @@ def lab_router(lab: Lab) -> APIRouter:
             raise InputError(str(exc), hint="see GET /api/v1/lab/controllers and docs/southbound.md") from exc
         return view(target)
 
-    @router.delete("/controllers/{domain}/faults", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        "/controllers/{domain}/faults", status_code=status.HTTP_204_NO_CONTENT, **access(Role.OPERATOR)
+    )
     def clear(domain: str) -> Response:
         lab.clear_faults(domain_of(domain))
         return Response(status_code=status.HTTP_204_NO_CONTENT)

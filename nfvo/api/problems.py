@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from nfvo.domain import InfeasibleError, InputError, NfvoError
+from nfvo.domain import InfeasibleError, InputError, NfvoError, TemporaryError
+from nfvo.domain.access import QuotaExceeded, Unauthenticated
 
 log = logging.getLogger("nfvo.api")
 MEDIA_TYPE = "application/problem+json"
@@ -24,6 +26,11 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
 
 def _nfvo_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NfvoError)
+    return from_error(exc)
+
+
+def from_error(exc: NfvoError) -> JSONResponse:
+    """The problem+json of one of our errors (also used by the gate, outside the routes)."""
     extra: dict[str, Any] = {"hint": exc.hint}
     if isinstance(exc, InputError):
         extra["diagnostics"] = [
@@ -48,7 +55,18 @@ def _nfvo_error(_request: Request, exc: Exception) -> JSONResponse:
             "unit": b.unit,
             **b.details,
         }
-    return problem(exc.http_status, exc.code, exc.title, exc.detail, **extra)
+    if isinstance(exc, QuotaExceeded):
+        extra["tenant"] = exc.tenant
+        extra["quota"] = [
+            {"quota": b.quota, "limit": b.limit, "in_use": b.in_use, "requested": b.requested}
+            for b in exc.breaches
+        ]
+    response = problem(exc.http_status, exc.code, exc.title, exc.detail, **extra)
+    if isinstance(exc, TemporaryError) and exc.retry_after_s is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
+    if isinstance(exc, Unauthenticated):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="nfvo"'
+    return response
 
 
 def _rounded(value: float | None) -> float | None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from nfvo.domain import Operation, Placement, SliceInstance, Substrate, TemplateVersion, Usage
+from nfvo.domain import (
+    Diagnostic,
+    InputError,
+    Operation,
+    Placement,
+    SliceInstance,
+    Substrate,
+    TemplateVersion,
+    Usage,
+)
 from nfvo.lifecycle import Drift
 
 
@@ -23,10 +32,24 @@ class SliceCreate(BaseModel):
     )
     inputs: dict[str, Any] = Field(default_factory=dict, description="values for the template's inputs")
     name: str | None = Field(None, max_length=200, description="display name; defaults to the template's")
-    tenant: str = Field("default", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    tenant: str = Field(
+        "default",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="whose slice it is; a tenant's key may leave it out (it is the key's tenant)",
+    )
+    expires_at: AwareDatetime | None = Field(
+        None, description="tear the slice down automatically at this time (with a time zone)"
+    )
+    ttl_s: int | None = Field(
+        None, ge=1, le=366 * 24 * 3600, description="tear the slice down this many seconds after creation"
+    )
 
     @model_validator(mode="after")
     def _exactly_one_template(self) -> SliceCreate:
+        if self.expires_at is not None and self.ttl_s is not None:
+            raise ValueError("give at most one of 'expires_at' and 'ttl_s'")
         if (self.template is None) == (self.template_yaml is None):
             raise ValueError(
                 "give exactly one of 'template' (a catalog name) or 'template_yaml' (inline YAML)"
@@ -34,6 +57,18 @@ class SliceCreate(BaseModel):
         if self.template_version is not None and self.template is None:
             raise ValueError("'template_version' needs 'template' (a catalog name)")
         return self
+
+    def expiry(self, now: datetime) -> datetime | None:
+        """When the slice expires, or None; a time already past is refused."""
+        if self.ttl_s is not None:
+            return now + timedelta(seconds=self.ttl_s)
+        if self.expires_at is not None and self.expires_at <= now:
+            raise InputError(
+                f"expires_at {self.expires_at.isoformat()} has already passed (now {now.isoformat()})",
+                [Diagnostic("invalid-field", "must be in the future", path="body.expires_at")],
+                hint="give a future time, or ttl_s in seconds",
+            )
+        return self.expires_at
 
 
 class TemplateUpload(BaseModel):
@@ -142,9 +177,10 @@ class SliceView(BaseModel):
     placement: PlacementView | None
     plan: list[ChangeSetView]
     twin_verdict: dict[str, Any] | None
+    expires_at: datetime | None = None
 
     @classmethod
-    def of(cls, instance: SliceInstance) -> SliceView:
+    def of(cls, instance: SliceInstance, expires_at: datetime | None = None) -> SliceView:
         from nfvo.domain import format_path
 
         plan = [
@@ -176,6 +212,7 @@ class SliceView(BaseModel):
             placement=PlacementView.of(instance.placement) if instance.placement else None,
             plan=plan,
             twin_verdict=verdict,
+            expires_at=expires_at,
         )
 
 

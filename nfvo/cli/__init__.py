@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -37,13 +36,26 @@ def lab(
     ephemeral_ports: Annotated[
         bool, typer.Option(help="let the OS pick the emulated controllers' ports")
     ] = False,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NFVO_API_KEY",
+            show_envvar=True,
+            help="an admin API key to accept (at least 16 characters); default: a fresh one, printed once",
+        ),
+    ] = None,
 ) -> None:
     """Start the orchestrator on embedded SQLite with the emulated lab and the API."""
     from nfvo.cli.demo import run_demo
     from nfvo.cli.runtime import lab_runtime, serving_in_background
 
     with lab_runtime(
-        substrate or example_substrate(), host=host, port=port, db=db, ephemeral_ports=ephemeral_ports
+        substrate or example_substrate(),
+        host=host,
+        port=port,
+        db=db,
+        ephemeral_ports=ephemeral_ports,
+        api_key=api_key,
     ) as rt:
         typer.echo(f"Lab controllers on 127.0.0.1 (substrate {rt.lab.substrate.name}):")
         for ctl in rt.lab.substrate.controllers:
@@ -53,36 +65,25 @@ def lab(
         if demo:
             with serving_in_background(rt.server):
                 typer.echo(f"API: {rt.base_url}/api/v1 (docs at {rt.base_url}/docs)")
-                ok = run_demo(rt.base_url)
+                ok = run_demo(rt.base_url, rt.admin_key)
             typer.echo("\nDemo " + ("succeeded." if ok else "FAILED."))
             raise typer.Exit(0 if ok else 1)
         typer.echo(f"API: {rt.base_url}/api/v1 (OpenAPI docs at {rt.base_url}/docs). Ctrl-C stops.")
+        if rt.admin_key_from_env:
+            typer.echo("Admin API key: the one in NFVO_API_KEY.")
+        else:
+            typer.echo(f"Admin API key (shown once): {rt.admin_key}")
+            typer.echo(f"  export NFVO_API_KEY={rt.admin_key}")
         typer.echo(
             f"Try: curl -s -X POST {rt.base_url}/api/v1/slices -H 'content-type: application/json' "
-            '-d \'{"template": "urllc"}\''
+            '-H "Authorization: Bearer $NFVO_API_KEY" -d \'{"template": "urllc"}\''
         )
         rt.server.run()
 
 
-@app.command()
-def study(
-    substrate: SubstrateOpt = None,
-    arrivals: Annotated[int, typer.Option(min=1, help="number of slice requests to simulate")] = 2000,
-    seed: Annotated[int, typer.Option(help="random seed (same seed, same result)")] = 0,
-    load: Annotated[float, typer.Option(min=0.0, help="scale every arrival rate by this factor")] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
-) -> None:
-    """Poisson arrivals of the example slices: blocking probability and utilisation."""
-    from nfvo.cli.study import run
+from nfvo.cli.study import study_command  # noqa: E402  (its own module; registered like place)
 
-    result = run(substrate or example_substrate(), load=load, arrivals=arrivals, seed=seed)
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        from simulator.study import format_study
-
-        typer.echo(format_study(result))
-
+app.command("study")(study_command)
 
 from nfvo.cli.place import place_command  # noqa: E402  (its own module; registered like the ones above)
 
@@ -104,6 +105,15 @@ app.command("serve")(serve_command)
 from nfvo.cli.fault import fault_app  # noqa: E402 (registered after the app exists)
 
 app.add_typer(fault_app, name="fault")
+
+from nfvo.cli.keys import keys_app  # noqa: E402 (registered after the app exists)
+
+app.add_typer(keys_app, name="keys")
+
+from nfvo.cli.slices import op_app, slice_app  # noqa: E402 (registered after the app exists)
+
+app.add_typer(slice_app, name="slice")
+app.add_typer(op_app, name="op")
 
 def main() -> None:
     try:

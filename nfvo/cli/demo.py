@@ -26,10 +26,11 @@ def wait_operation(client: httpx.Client, location: str, timeout_s: float = 60.0)
         time.sleep(0.05)
 
 
-def run_demo(base_url: str) -> bool:
+def run_demo(base_url: str, api_key: str) -> bool:
     """Returns True when every step went as expected."""
     ok = True
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    headers = {"Authorization": f"Bearer {api_key}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
         slices: dict[str, dict[str, Any]] = {}
         for name in EXAMPLES:
             reply = client.post("/api/v1/slices", json={"template": name, "name": f"demo-{name}"})

@@ -5,27 +5,14 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import httpx
 import typer
+
+from nfvo.cli.apiclient import ApiOpt, KeyOpt
+from nfvo.cli.apiclient import call as _call
 
 fault_app = typer.Typer(no_args_is_help=True, help="Inject or clear faults on a running `nfvo lab`.")
 
-ApiOpt = Annotated[str, typer.Option("--api", help="the lab's API base URL")]
 DomainOpt = Annotated[str, typer.Option("--domain", help="ran, transport or core")]
-
-
-def _call(method: str, url: str, body: dict[str, object] | None = None) -> httpx.Response:
-    try:
-        reply = httpx.request(method, url, json=body, timeout=30)
-    except httpx.HTTPError as exc:
-        typer.secho(f"error: cannot reach {url}: {exc} (is `nfvo lab` running?)", fg="red", err=True)
-        raise typer.Exit(2) from exc
-    if reply.status_code >= 400:
-        problem = reply.json() if reply.headers.get("content-type", "").endswith("json") else {}
-        detail = problem.get("detail") or reply.text
-        typer.secho(f"error: {reply.status_code} {detail}", fg="red", err=True)
-        raise typer.Exit(2)
-    return reply
 
 
 @fault_app.command("inject")
@@ -37,21 +24,22 @@ def inject(
     delay_ms: Annotated[float, typer.Option(min=0, help="delay before the operation")] = 0.0,
     status: Annotated[str | None, typer.Option(help="error-tag / gRPC status for reject")] = None,
     api: ApiOpt = "http://127.0.0.1:8080",
+    api_key: KeyOpt = None,
 ) -> None:
     """Make a controller act out a fault on its next matching operation(s)."""
     body: dict[str, object] = {"kind": kind, "on": on, "times": times, "delay_ms": delay_ms, "status": status}
-    reply = _call("POST", f"{api}/api/v1/lab/controllers/{domain}/faults", body)
+    reply = _call("POST", f"{api}/api/v1/lab/controllers/{domain}/faults", api_key, body)
     typer.echo(json.dumps(reply.json(), indent=2))
 
 
 @fault_app.command("clear")
-def clear(domain: DomainOpt, api: ApiOpt = "http://127.0.0.1:8080") -> None:
+def clear(domain: DomainOpt, api: ApiOpt = "http://127.0.0.1:8080", api_key: KeyOpt = None) -> None:
     """Drop a controller's pending faults and end delays or hangs in progress."""
-    _call("DELETE", f"{api}/api/v1/lab/controllers/{domain}/faults")
+    _call("DELETE", f"{api}/api/v1/lab/controllers/{domain}/faults", api_key)
     typer.echo(f"faults cleared on {domain}")
 
 
 @fault_app.command("list")
-def list_faults(api: ApiOpt = "http://127.0.0.1:8080") -> None:
+def list_faults(api: ApiOpt = "http://127.0.0.1:8080", api_key: KeyOpt = None) -> None:
     """Each controller with its pending faults and how many operations faults have hit."""
-    typer.echo(json.dumps(_call("GET", f"{api}/api/v1/lab/controllers").json(), indent=2))
+    typer.echo(json.dumps(_call("GET", f"{api}/api/v1/lab/controllers", api_key).json(), indent=2))

@@ -14,8 +14,9 @@ import uvicorn
 
 from nfvo.api.app import create_app
 from nfvo.catalog import load_substrate
+from nfvo.domain.access import Role
 from nfvo.lifecycle import Orchestrator
-from nfvo.store import Store
+from nfvo.store import Store, keys
 from simulator.lab.lab import Lab
 
 
@@ -26,6 +27,8 @@ class LabRuntime:
     orchestrator: Orchestrator
     server: uvicorn.Server
     db_url: str
+    admin_key: str  # the bootstrap admin key: printed once by `nfvo lab`, unless it came from the environment
+    admin_key_from_env: bool
 
     @property
     def base_url(self) -> str:
@@ -50,8 +53,13 @@ def lab_runtime(
     port: int = 8080,
     db: Path | None = None,
     ephemeral_ports: bool = False,
+    api_key: str | None = None,
 ) -> Iterator[LabRuntime]:
-    """Start everything; on exit stop the API, finish running operations, stop the lab."""
+    """Start everything; on exit stop the API, finish running operations, stop the lab.
+
+    The API needs keys, as everywhere: `api_key` (e.g. from NFVO_API_KEY) becomes an
+    admin key, or a fresh admin key is made for this run.
+    """
     substrate = load_substrate(substrate_file)
     with (
         tempfile.TemporaryDirectory(prefix="nfvo-lab-") as scratch,
@@ -61,10 +69,15 @@ def lab_runtime(
         store = Store(url)
         orchestrator = Orchestrator(store, lab.substrate)
         orchestrator.recover()  # a kept --db may hold operations a killed process left open
+        if api_key is not None:
+            keys.install_env_key(store, api_key)
+            admin_key = api_key
+        else:
+            admin_key = keys.create_key(store, Role.ADMIN, None, "nfvo lab bootstrap admin").token
         config = uvicorn.Config(create_app(orchestrator, lab), host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         try:
-            yield LabRuntime(lab, store, orchestrator, server, url)
+            yield LabRuntime(lab, store, orchestrator, server, url, admin_key, api_key is not None)
         finally:
             orchestrator.close()
             store.close()

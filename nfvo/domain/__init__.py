@@ -30,6 +30,7 @@ from nfvo.domain.errors import (
 from nfvo.domain.lifecycle import (
     ApprovalPolicy,
     ErrorInfo,
+    Modification,
     Operation,
     OperationKind,
     OperationState,
@@ -97,6 +98,7 @@ __all__ = [
     "Domain",
     "EditOp",
     "ErrorInfo",
+    "Modification",
     "InfeasibleError",
     "InputError",
     "LeftBehind",

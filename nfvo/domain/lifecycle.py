@@ -15,6 +15,7 @@ from nfvo.domain.slice import SliceRequest
 class OperationKind(enum.StrEnum):
     INSTANTIATE = "INSTANTIATE"
     TERMINATE = "TERMINATE"
+    MODIFY = "MODIFY"  # re-place and re-push a live slice (new inputs, or healing a failure)
 
 
 class OperationState(enum.StrEnum):
@@ -35,6 +36,7 @@ class SliceState(enum.StrEnum):
     INSTANTIATING = "INSTANTIATING"
     ACTIVE = "ACTIVE"
     TERMINATING = "TERMINATING"
+    MODIFYING = "MODIFYING"  # a MODIFY operation runs; the slice keeps serving meanwhile
     TERMINATED = "TERMINATED"
     NOT_INSTANTIATED = "NOT_INSTANTIATED"  # instantiation rolled back: nothing deployed
     FAILED = "FAILED"  # an operation ended FAILED: the slice needs an operator
@@ -95,6 +97,20 @@ class SliceInstance:
     placement: Placement | None = None
     plan: DeploymentPlan | None = None
     verdict: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class Modification:
+    """A re-placement in flight: what the slice becomes if its MODIFY operation completes.
+    `plan` switches each changed domain from the old configuration to the new one in one
+    transaction; each change set's undo switches it back, so compensation restores the old
+    slice exactly."""
+
+    operation_id: str
+    reason: str
+    request: SliceRequest
+    placement: Placement
+    plan: DeploymentPlan
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ class _Guarded:
         self._inner: DomainAdapter | None = None
         self._healthy = True
         self._untried_reuse = False  # a pooled session on which no call has run yet
+        self._opening: Callable[[], None] | None = None  # the open() of a fresh session, while it runs
         self.controller = controller
 
     def _session(self) -> DomainAdapter:
@@ -153,7 +154,13 @@ class _Guarded:
             )
         return self._inner
 
-    def _call(self, action: Callable[[], T]) -> T:
+    def _call(self, action: Callable[[], T], *, proves_up: bool = True) -> T:
+        """Run one adapter call. `proves_up`: whether its success shows that the controller
+        answers (stage, diff, validate, discard and rollback may be local to the adapter,
+        e.g. gNMI stages in memory, so their success must not close a breaker)."""
+        if self._inner is None and action is not self._opening:
+            # The session was lost (a reopen failed): already counted, do not count again.
+            return action()
         try:
             result = action()
         except ControllerUnavailable as exc:
@@ -166,14 +173,15 @@ class _Guarded:
                 if stale is not None:
                     _close_quietly(stale)
                 self._open_fresh()
-                return self._call(action)
+                return self._call(action, proves_up=proves_up)
             self._failed(exc)
             raise
         except BaseException as exc:
             self._failed(exc)
             raise
-        self._untried_reuse = False
-        self._breaker.record(None)
+        if proves_up:
+            self._untried_reuse = False
+            self._breaker.record(None)
         return result
 
     def _failed(self, exc: BaseException) -> None:
@@ -184,7 +192,11 @@ class _Guarded:
     def _open_fresh(self) -> None:
         fresh = self._pool.new_adapter(self.controller)
         self._pool.count_fresh()
-        self._call(fresh.open)
+        self._opening = fresh.open
+        try:
+            self._call(self._opening)
+        finally:
+            self._opening = None
         self._inner = fresh
 
     def open(self) -> None:
@@ -225,13 +237,13 @@ class _Guarded:
         return self._call(lambda: self._session().capabilities())
 
     def stage(self, changeset: ChangeSet) -> None:
-        self._call(lambda: self._session().stage(changeset))
+        self._call(lambda: self._session().stage(changeset), proves_up=False)
 
     def diff(self) -> str:
-        return self._call(lambda: self._session().diff())
+        return self._call(lambda: self._session().diff(), proves_up=False)
 
     def validate(self) -> None:
-        self._call(lambda: self._session().validate())
+        self._call(lambda: self._session().validate(), proves_up=False)
 
     def commit(self, confirm_timeout: float | None = None) -> None:
         self._call(lambda: self._session().commit(confirm_timeout))
@@ -240,10 +252,10 @@ class _Guarded:
         self._call(lambda: self._session().confirm())
 
     def discard(self) -> None:
-        self._call(lambda: self._session().discard())
+        self._call(lambda: self._session().discard(), proves_up=False)
 
     def rollback(self) -> None:
-        self._call(lambda: self._session().rollback())
+        self._call(lambda: self._session().rollback(), proves_up=False)
 
     def read(self, paths: Sequence[ConfigPath]) -> Mapping[str, Json]:
         return self._call(lambda: self._session().read(paths))

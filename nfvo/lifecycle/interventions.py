@@ -12,6 +12,7 @@ from nfvo.domain import (
     SliceState,
 )
 from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.modify import roll_back_modification
 from nfvo.lifecycle.recovery import roll_back_everything
 from nfvo.lifecycle.runner import OperationRunner
 
@@ -46,17 +47,20 @@ class Interventions(OperationRunner):
         if operation.kind is OperationKind.INSTANTIATE:
             self.store.update_slice(instance.id, state=SliceState.INSTANTIATING)
             self._start(operation, self._run_instantiate, instance, operation)
+        elif operation.kind is OperationKind.MODIFY:
+            self.store.update_slice(instance.id, state=SliceState.MODIFYING)
+            self._start(operation, self._run_modify, instance, operation)
         else:
             self.store.update_slice(instance.id, state=SliceState.TERMINATING)
             self._start(operation, self._run_terminate, instance, operation)
         return self.store.get_operation(operation_id)
 
     def rollback(self, operation_id: str) -> Operation:
-        """Undo a FAILED_TEMP instantiation in every domain and free its capacity."""
-        if self.store.get_operation(operation_id).kind is not OperationKind.INSTANTIATE:
-            raise ConflictError(
-                "only an instantiation can be rolled back", hint="retry the termination instead"
-            )
+        """Undo a FAILED_TEMP instantiation in every domain and free its capacity, or
+        switch a FAILED_TEMP modification back to the old slice everywhere."""
+        kind = self.store.get_operation(operation_id).kind
+        if kind is OperationKind.TERMINATE:
+            raise ConflictError("a termination cannot be rolled back", hint="retry the termination instead")
         operation = self.store.transition_operation(
             operation_id, (OperationState.FAILED_TEMP,), OperationState.ROLLING_BACK
         )
@@ -64,15 +68,14 @@ class Interventions(OperationRunner):
 
         def run() -> None:
             journal = Journal(self.store, operation.id, operation.steps)
-            roll_back_everything(
-                self.store, self.substrate, self.connect, self.confirm_timeout_s, journal, operation, None
-            )
+            undo = roll_back_modification if kind is OperationKind.MODIFY else roll_back_everything
+            undo(self.store, self.substrate, self.connect, self.confirm_timeout_s, journal, operation, None)
 
         self._start(operation, run)
         return self.store.get_operation(operation_id)
 
     def cancel(self, operation_id: str) -> Operation:
-        """Stop an instantiation. Held for approval: as a rejection. Running: it stops at
+        """Stop an instantiation or a modification. Held for approval: as a rejection. Running: it stops at
         the next step boundary and undoes what it did (ROLLED_BACK, code cancelled), from
         whichever orchestrator process runs it. FAILED_TEMP: give up (FAILED), keeping the
         capacity, since configuration may remain; terminate the slice (with force if a
@@ -80,7 +83,7 @@ class Interventions(OperationRunner):
         operation = self.store.get_operation(operation_id)
         if operation.held_for:
             return self.reject(operation_id)
-        if operation.kind is not OperationKind.INSTANTIATE:
+        if operation.kind is OperationKind.TERMINATE:
             raise ConflictError(
                 "a termination cannot be cancelled: stopping half-way would leave the slice half removed",
                 hint="retry it, or terminate with force",

@@ -11,7 +11,7 @@ interventions.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from adapters.factory import connect as connect_adapter
@@ -20,21 +20,27 @@ from nfvo.domain import (
     ApprovalPolicy,
     ConflictError,
     InputError,
+    Modification,
+    NfvoError,
     Operation,
     OperationKind,
     OperationState,
     Placer,
     PlanError,
     SliceInstance,
+    SliceRequest,
     SliceState,
     StepRecord,
     StepState,
     Substrate,
     TemplateVersion,
     Usage,
+    link_key,
 )
 from nfvo.lifecycle.breaker import BreakerPolicy
 from nfvo.lifecycle.interventions import Interventions
+from nfvo.lifecycle.modify import decide_modification, reparse, uses, without
+from nfvo.lifecycle.observe import TWIN_MODES, TwinMode
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.reconcile import Drift, reconcile
 from nfvo.lifecycle.recovery import (
@@ -44,7 +50,7 @@ from nfvo.lifecycle.recovery import (
 from nfvo.placement import check_placement, place
 from nfvo.plan import build_plan
 from nfvo.resources import example_template
-from nfvo.store import Store, utcnow
+from nfvo.store import Store, modifications, utcnow
 
 
 def new_id(prefix: str) -> str:
@@ -64,7 +70,10 @@ class Orchestrator(Interventions):
         approvals: ApprovalPolicy | None = None,
         breaker: BreakerPolicy | None = None,
         reuse_sessions: bool = True,
+        twin: TwinMode = "ledger",
     ) -> None:
+        if twin not in TWIN_MODES:
+            raise InputError(f"unknown twin mode {twin!r}", hint=f"use one of {', '.join(TWIN_MODES)}")
         super().__init__(
             store,
             substrate,
@@ -74,8 +83,13 @@ class Orchestrator(Interventions):
             breaker=breaker,
             reuse_sessions=reuse_sessions,
         )
+        self.twin = twin  # "off" | "ledger" (the store's ledger) | "live" (what controllers hold)
         self.placer = placer
         self.approvals = approvals or ApprovalPolicy()  # default: nothing needs sign-off
+        # Sites and links out of service (heal): placement avoids them until restored.
+        # Kept in this process's memory: another process, or a restart, must be told again.
+        self.failed_sites: frozenset[str] = frozenset()
+        self.failed_links: frozenset[str] = frozenset()
         self.register_examples()
 
     # --- instantiate -----------------------------------------------------------------
@@ -119,8 +133,9 @@ class Orchestrator(Interventions):
 
         def decide(held: Usage, origin: TemplateVersion) -> tuple[SliceInstance, Operation, Usage]:
             started = utcnow()
-            placement = self.placer(request, self.substrate, held)
-            violations = check_placement(request, self.substrate, held, placement)
+            live = self.live_substrate()
+            placement = self.placer(request, live, held)
+            violations = check_placement(request, live, held, placement)
             if violations:
                 # The independent checker disagrees with the engine: never push that.
                 raise PlanError(
@@ -199,6 +214,71 @@ class Orchestrator(Interventions):
         )
         self.store.add_operation(operation)
         self._start(operation, self._run_terminate, instance, operation)
+        return operation
+
+    # --- modify and heal -----------------------------------------------------------------
+
+    def live_substrate(self) -> Substrate:
+        """The substrate without the sites and links declared failed (see heal)."""
+        if not self.failed_sites and not self.failed_links:
+            return self.substrate
+        return without(self.substrate, self.failed_sites, self.failed_links)
+
+    def modify(self, slice_id: str, inputs: Mapping[str, object], *, reason: str = "") -> Operation:
+        """Re-place an ACTIVE slice with some of its template's inputs changed and switch
+        every changed domain to it (see modify.py). Raises, recording nothing, when the new
+        request is invalid or cannot be placed."""
+        request = reparse(self.store, self.store.get_slice(slice_id), inputs)
+        changed = ", ".join(f"{k}={v!r}" for k, v in sorted(inputs.items()))
+        return self._begin_modify(slice_id, request, reason or f"inputs changed: {changed}")
+
+    def heal(
+        self, *, sites: Iterable[str] = (), links: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, Operation | NfvoError]:
+        """Take sites and links out of service and re-place every live slice that uses
+        them; returns, per affected slice, its MODIFY operation or why it could not be
+        re-placed (e.g. InfeasibleError with the blocking constraint)."""
+        names = frozenset(sites)
+        keys = frozenset(link_key(a, b) for a, b in links)
+        unknown = sorted(names - {s.name for s in self.substrate.sites}) + sorted(
+            keys - {link.key for link in self.substrate.links}
+        )
+        if unknown:
+            raise InputError(f"no such site or link in the substrate: {', '.join(unknown)}")
+        self.failed_sites |= names
+        self.failed_links |= keys
+        reason = "heal: out of service: " + ", ".join(sorted(names | keys))
+        results: dict[str, Operation | NfvoError] = {}
+        for instance in self.store.list_slices(state=SliceState.ACTIVE):
+            if uses(instance, names, keys):
+                try:
+                    results[instance.id] = self._begin_modify(instance.id, None, reason)
+                except NfvoError as exc:
+                    results[instance.id] = exc
+        return results
+
+    def restore(self, *, sites: Iterable[str] = (), links: Iterable[tuple[str, str]] = ()) -> None:
+        """Put sites and links back in service for placement (slices are not moved back)."""
+        self.failed_sites -= frozenset(sites)
+        self.failed_links -= frozenset(link_key(a, b) for a, b in links)
+
+    def _begin_modify(self, slice_id: str, request: SliceRequest | None, reason: str) -> Operation:
+        operation_id = new_id("op")
+        substrate = self.live_substrate()
+
+        def decide(held: Usage, instance: SliceInstance) -> tuple[Modification, Operation]:
+            return decide_modification(
+                operation_id=operation_id,
+                reason=reason,
+                request=request,
+                substrate=substrate,
+                placer=self.placer,
+                held_by_others=held,
+                instance=instance,
+            )
+
+        _, operation = modifications.begin(self.store, slice_id, decide)
+        self._start(operation, self._run_modify, self.store.get_slice(slice_id), operation)
         return operation
 
     # --- recovery ----------------------------------------------------------------------

@@ -29,7 +29,16 @@ from nfvo.lifecycle.push import Connect, apply_changeset, verify
 from nfvo.plan import slice_path
 from nfvo.store import Store
 
-LIVE = (SliceState.ACTIVE, SliceState.TERMINATING, SliceState.FAILED, SliceState.INSTANTIATING)
+LIVE = (
+    SliceState.ACTIVE,
+    SliceState.TERMINATING,
+    SliceState.FAILED,
+    SliceState.INSTANTIATING,
+    SliceState.MODIFYING,
+)
+# Being switched between two placements: what a controller holds may be either, so only
+# orphans are reported for it, never missing or differing configuration.
+IN_FLUX = (SliceState.MODIFYING,)
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ def reconcile(
         expected = {
             instance.id: changeset
             for instance in live.values()
+            if instance.state not in IN_FLUX
             for changeset in (instance.plan.changesets if instance.plan else ())
             if changeset.controller == controller.name
         }
@@ -71,6 +81,7 @@ def reconcile(
                 _removal(slice_id, controller),
             )
             for slice_id in sorted(held - expected.keys())
+            if not (slice_id in live and live[slice_id].state in IN_FLUX)
         ]
         for slice_id, changeset in sorted(expected.items()):
             drift = _check(connect, controller, slice_id, changeset, present=slice_id in held)

@@ -30,6 +30,7 @@ from nfvo.domain import (
     Substrate,
 )
 from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.modify import roll_back_modification
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.saga import compensate, teardown
 from nfvo.store import Store
@@ -47,6 +48,10 @@ def recover_open_operations(
         journal.close_interrupted()
         if operation.kind is OperationKind.INSTANTIATE:
             roll_back_everything(
+                store, substrate, connect, confirm_timeout_s, journal, operation, _interrupted()
+            )
+        elif operation.kind is OperationKind.MODIFY:
+            roll_back_modification(
                 store, substrate, connect, confirm_timeout_s, journal, operation, _interrupted()
             )
         else:

@@ -19,6 +19,8 @@ from nfvo.domain import (
 from nfvo.lifecycle.breaker import BreakerPolicy, BreakerStatus
 from nfvo.lifecycle.bulkhead import Bulkhead
 from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.modify import run_modification
+from nfvo.lifecycle.observe import TwinMode
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.recovery import finish_teardown
 from nfvo.lifecycle.saga import deploy
@@ -26,6 +28,9 @@ from nfvo.store import Store
 
 
 class OperationRunner:
+    # What the digital twin validates plans against (observe.twin_verdict); set by the Orchestrator.
+    twin: TwinMode = "ledger"
+
     def __init__(
         self,
         store: Store,
@@ -77,6 +82,7 @@ class OperationRunner:
             self.connect,
             self.confirm_timeout_s,
             slice_=(instance.request, instance.placement),
+            twin=self.twin,
         )
         if outcome.verdict is not None:
             self.store.update_slice(instance.id, verdict=outcome.verdict)
@@ -91,6 +97,11 @@ class OperationRunner:
             # reserved; an operator retries (roll forward) or rolls back when it can work.
             self.store.update_slice(instance.id, state=SliceState.FAILED)
             journal.set_state(OperationState.FAILED_TEMP, outcome.error)
+
+    def _run_modify(self, instance: SliceInstance, operation: Operation) -> None:
+        run_modification(
+            self.store, self.substrate, self.connect, self.confirm_timeout_s, instance, operation
+        )
 
     def _run_terminate(self, instance: SliceInstance, operation: Operation) -> None:
         journal = Journal(self.store, operation.id, operation.steps)

@@ -19,9 +19,9 @@ from nfvo.domain import (
     Verdict,
 )
 from nfvo.lifecycle.journal import Journal
+from nfvo.lifecycle.observe import TwinMode, twin_verdict
 from nfvo.lifecycle.push import Connect, apply_changeset
 from nfvo.lifecycle.sla import assess, measure_vlinks, raise_if_broken
-from simulator.twin import validate as twin_validate
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,18 @@ def deploy(
     connect: Connect,
     confirm_timeout_s: float,
     slice_: tuple[SliceRequest, Placement] | None = None,
+    twin: TwinMode = "ledger",
 ) -> Outcome:
     """Run the plan. With `slice_` (the request and its placement), the latency budgets are
     re-checked with the latencies the transport controller measures once it steers the
-    virtual links, before any other domain is configured."""
+    virtual links, before any other domain is configured. `twin` says what the digital twin
+    validates the plan against first (see observe.twin_verdict)."""
     try:
         journal.check_cancelled()
         with journal.step("twin-validate"):
-            verdict = twin_validate(plan, substrate, held_by_others)
+            verdict, seen = twin_verdict(twin, plan, substrate, held_by_others, connect, slice_)
+            if seen:
+                journal.note(seen)
             if not verdict.ok:
                 raise PlanRejected(
                     f"the digital twin predicts step {verdict.failed_step!r} would fail: {verdict.reason}",

@@ -1,5 +1,6 @@
 """Persistence: slice instances, operations and the capacity ledger (SQLAlchemy)."""
 
+from nfvo.store import modify as modifications  # registers its table on the metadata
 from nfvo.store.repository import Store, utcnow
 
-__all__ = ["Store", "utcnow"]
+__all__ = ["Store", "modifications", "utcnow"]

@@ -9,7 +9,7 @@ free capacity.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +80,10 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
+    def transaction(self) -> AbstractContextManager[Session]:
+        """One transaction, for the store's other repositories (tenancy, audit, ...)."""
+        return self._tx()
+
     # --- admission: ledger read, placement and reservation in one transaction ---------
 
     def admit(
@@ -146,12 +150,18 @@ class Store:
     def _usage(session: Session) -> Usage:
         sites: dict[str, Resources] = {}
         links: dict[str, float] = {}
+        hosted: dict[str, int] = {}
+        exclusive: set[str] = set()
         for row in session.scalars(select(ReservationRow)):
             if row.resource_kind == "site":
                 sites[row.resource] = sites.get(row.resource, Resources()) + Resources(row.cpu, row.memory_gb)
+                if row.functions:
+                    hosted[row.resource] = hosted.get(row.resource, 0) + row.functions
+                if row.exclusive:
+                    exclusive.add(row.resource)
             else:
                 links[row.resource] = links.get(row.resource, 0.0) + row.bandwidth_mbps
-        return Usage(sites, links)
+        return Usage(sites, links, hosted, frozenset(exclusive))
 
     def release(self, slice_id: str) -> None:
         with self._tx() as session:
@@ -364,9 +374,15 @@ def _operation_from_row(row: OperationRow) -> Operation:
 def _reservation_rows(slice_id: str, usage: Usage) -> list[ReservationRow]:
     rows = [
         ReservationRow(
-            slice_id=slice_id, resource_kind="site", resource=site, cpu=res.cpu, memory_gb=res.memory_gb
+            slice_id=slice_id,
+            resource_kind="site",
+            resource=site,
+            cpu=usage.sites.get(site, Resources()).cpu,
+            memory_gb=usage.sites.get(site, Resources()).memory_gb,
+            functions=usage.hosted.get(site, 0),
+            exclusive=site in usage.exclusive,
         )
-        for site, res in usage.sites.items()
+        for site in sorted({*usage.sites, *usage.hosted, *usage.exclusive})
     ]
     rows += [
         ReservationRow(slice_id=slice_id, resource_kind="link", resource=key, bandwidth_mbps=bw)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +57,8 @@ class SliceRow(Base):
     placement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # When the API's expiry sweeper tears the slice down (None: never).
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
 
 
 class OperationRow(Base):
@@ -86,6 +89,10 @@ class ReservationRow(Base):
     cpu: Mapped[float] = mapped_column(Float, default=0.0)
     memory_gb: Mapped[float] = mapped_column(Float, default=0.0)
     bandwidth_mbps: Mapped[float] = mapped_column(Float, default=0.0)
+    # For isolation (sites only): how many of the slice's functions the site hosts, and
+    # whether a dedicated function holds it exclusively (no other slice may use it).
+    functions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TemplateRow(Base):
@@ -100,3 +107,66 @@ class TemplateRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TenantRow(Base):
+    """A tenant and its quota (a None limit is no limit)."""
+
+    __tablename__ = "tenants"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    max_slices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_vcpu: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_bandwidth_mbps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    slice_types: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    over_quota: Mapped[str] = mapped_column(String(10), default="refuse")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiKeyRow(Base):
+    """An API key: its public id, and the SHA-256 of the secret (never the secret)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    tenant: Mapped[str | None] = mapped_column(ForeignKey("tenants.name"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class IdempotencyRow(Base):
+    """The answer to a creating request sent with an Idempotency-Key, per key owner."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(150))  # "tenant:<name>" or "key:<id>"
+    tenant: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: in progress
+    body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    location: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class AuditRow(Base):
+    """Who did what through the API, and how it ended."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    key_id: Mapped[str] = mapped_column(String(40), index=True)
+    tenant: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    client: Mapped[str] = mapped_column(String(100), default="")
+    slice_id: Mapped[str] = mapped_column(String(40), default="")
+    operation_id: Mapped[str] = mapped_column(String(40), default="")

@@ -15,6 +15,7 @@ from dataclasses import replace
 from types import TracebackType
 
 from nfvo.domain import Controller, Domain, Protocol, Substrate
+from simulator.lab.capacity import SiteCapacity
 from simulator.lab.faults import Fault, FaultBox
 from simulator.lab.gnmi_server import GnmiServer
 from simulator.lab.netconf_server import NetconfServer
@@ -32,10 +33,13 @@ class Lab:
         ephemeral_ports: bool = False,
         jitter_ms: float = 0.0,
         seed: int | None = None,
+        enforce_capacity: bool = False,
     ) -> None:
         """`ephemeral_ports` ignores the substrate's ports and lets the OS pick free ones
         (tests, parallel labs); `self.substrate` then points at the real ports.
-        `jitter_ms` adds uniform noise to every latency measurement (reproducible with `seed`)."""
+        `jitter_ms` adds uniform noise to every latency measurement (reproducible with `seed`).
+        `enforce_capacity` makes the gNMI controllers refuse a Set that would overfill a
+        site's cpu or memory (see simulator.lab.capacity); `self.capacity` is then set."""
         self._given = substrate
         self._ephemeral = ephemeral_ports
         self.latency: dict[Domain, LatencyModel] = {
@@ -45,6 +49,7 @@ class Lab:
         self.netconf: dict[Domain, NetconfServer] = {}
         self.gnmi: dict[Domain, GnmiServer] = {}
         self.substrate = substrate
+        self.capacity = SiteCapacity(substrate) if enforce_capacity else None
 
     def start(self) -> Lab:
         controllers: dict[Domain, Controller] = {}
@@ -68,7 +73,11 @@ class Lab:
                     )
                 else:
                     gn = GnmiServer(
-                        name=ctl.name, host="127.0.0.1", port=port, telemetry=self.latency[ctl.domain]
+                        name=ctl.name,
+                        host="127.0.0.1",
+                        port=port,
+                        telemetry=self.latency[ctl.domain],
+                        validator=None if self.capacity is None else self.capacity.validator(ctl.domain),
                     )
                     gn.start()
                     self.gnmi[ctl.domain] = gn

@@ -48,10 +48,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+API_KEY = "concurrent-admission-test-key"  # installed as an admin key by `nfvo serve`
+
+
 def start_server(db_url: str, substrate_file: Path, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "nfvo", "serve", "--db", db_url, "--substrate", str(substrate_file)]
-    command += ["--port", str(port), "--workers", "4"]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    command += ["--port", str(port), "--workers", "4", "--rate-limit", "0"]
+    env = {**os.environ, "NFVO_API_KEY": API_KEY}
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -70,7 +74,8 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 async def fire(urls: list[str]) -> list[httpx.Response]:
     # No keep-alive: a pooled connection the server is just closing would fail the request.
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=0)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    async with httpx.AsyncClient(timeout=120, limits=limits, headers=headers) as client:
         requests = [
             client.post(
                 f"{urls[i % len(urls)]}/api/v1/slices",

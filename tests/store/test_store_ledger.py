@@ -118,3 +118,23 @@ def test_template_versions_follow_content(store: Store) -> None:
     assert [(t.name, t.version) for t in store.list_templates()] == [("x", 2)]
     with pytest.raises(NotFoundError):
         store.get_template("x", 3)
+
+
+def test_the_ledger_keeps_hosted_functions_and_exclusive_sites(store: Store) -> None:
+    # Isolation needs more than resources: how many functions a site hosts, and which sites a
+    # dedicated function holds exclusively (nfvo/placement refuses other slices there).
+    def decide(held: Usage, origin: TemplateVersion) -> tuple[SliceInstance, Operation, Usage]:
+        now = datetime.now(UTC)
+        instance = SliceInstance("d1", "d1", "t1", origin.ref, SliceState.INSTANTIATING, REQUEST, now)
+        op = Operation("op-d1", "d1", OperationKind.INSTANTIATE, OperationState.STARTING, now)
+        held_now = Usage({"edge-1": Resources(2, 4)}, {}, {"edge-1": 2, "cell-1": 1}, frozenset({"edge-1"}))
+        return instance, op, held_now
+
+    store.admit(("t", "template: content"), decide)
+    admit_one(store, "s2", 1)
+    usage = store.usage()
+    assert usage.hosted == {"edge-1": 2, "cell-1": 1}  # a function with no resources still counts
+    assert usage.exclusive == frozenset({"edge-1"})
+    assert usage.sites["edge-1"] == Resources(3, 6)
+    store.release("d1")
+    assert store.usage().exclusive == frozenset() and store.usage().hosted == {}

@@ -1,0 +1,85 @@
+"""Tenant quotas, checked while a slice is admitted.
+
+The orchestrator asks its ApprovalPolicy, inside the admission transaction and once the
+slice is parsed and placed, whether the operation must wait for an operator. The policy
+installed here also asks the tenant's quota: over quota, it refuses (QuotaExceeded,
+raised inside the transaction, so nothing at all is stored) or holds the operation for
+approval, as the tenant's `over_quota` says. The tenant's current usage is read just
+before, under a per-tenant lock, so two requests of one tenant in this process cannot
+both take the last of its quota.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from nfvo.domain import ApprovalPolicy, SliceRequest
+from nfvo.domain.access import OverQuota, QuotaExceeded, Tenant, TenantUsage, breaches
+from nfvo.lifecycle import Orchestrator
+from nfvo.store import tenancy
+
+
+@dataclass(frozen=True)
+class _Admission:
+    tenant: Tenant
+    usage: TenantUsage
+
+
+_admitting: ContextVar[_Admission | None] = ContextVar("nfvo_quota_admission", default=None)
+
+
+@dataclass(frozen=True)
+class QuotaAwarePolicy(ApprovalPolicy):
+    """The operator's approval policy, plus the quota of the tenant being admitted."""
+
+    def reasons(self, request: SliceRequest) -> list[str]:
+        found = super().reasons(request)
+        admission = _admitting.get()
+        if admission is None:
+            return found
+        over = breaches(admission.tenant.quota, admission.usage, request)
+        if not over:
+            return found
+        if admission.tenant.over_quota is OverQuota.REFUSE:
+            raise QuotaExceeded(admission.tenant.name, over)
+        return [
+            *found,
+            f"tenant {admission.tenant.name} is over quota: " + "; ".join(b.describe() for b in over),
+        ]
+
+
+def install(orchestrator: Orchestrator) -> None:
+    """Make the orchestrator's approval policy quota-aware (keeping what it asks already)."""
+    current = orchestrator.approvals
+    if not isinstance(current, QuotaAwarePolicy):
+        orchestrator.approvals = QuotaAwarePolicy(current.slice_types, current.dedicated_isolation)
+
+
+_locks_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+
+
+def _lock_of(tenant: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(tenant, threading.Lock())
+
+
+@contextmanager
+def admitting(orchestrator: Orchestrator, tenant: str) -> Iterator[None]:
+    """Around `orchestrator.instantiate(...)` for `tenant`: its quota applies. A tenant
+    no admin has created has no quota."""
+    install(orchestrator)  # again: a test or an operator may have swapped the policy
+    with _lock_of(tenant):
+        record = tenancy.get_tenant(orchestrator.store, tenant)
+        if record is None:
+            yield
+            return
+        token = _admitting.set(_Admission(record, tenancy.tenant_usage(orchestrator.store, tenant)))
+        try:
+            yield
+        finally:
+            _admitting.reset(token)
