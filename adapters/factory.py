@@ -1,19 +1,22 @@
 """Pick the adapter for a controller by the protocol the substrate says it speaks.
 
-SSH host keys: `known_hosts` names an OpenSSH known_hosts file to trust besides
-~/.ssh/known_hosts. Verification is on for every controller except those on a loopback
-address (the lab's emulators, which make a fresh host key at each start), unless
-`hostkey_verify` says otherwise. Loopback traffic never crosses a network, so there is no
-one in the middle for the check to catch; a controller reached through a local tunnel is
-checked by the tunnel. The Controller record has no field for this yet (docs/southbound.md).
+Transport security comes from the Controller record (the substrate file), and the keyword
+arguments override it. SSH host keys: `known_hosts` names an OpenSSH known_hosts file to
+trust besides ~/.ssh/known_hosts. Verification is on for every controller except those on
+a loopback address (the lab's emulators, which make a fresh host key at each start),
+unless `hostkey_verify` says otherwise. Loopback traffic never crosses a network, so there
+is no one in the middle for the check to catch; a controller reached through a local
+tunnel is checked by the tunnel. gNMI: `tls` with the PEM bundle `tls_ca` (else the
+system's roots) and `tls_server_name`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 from adapters.base import DomainAdapter
-from nfvo.domain import Controller, Protocol, UnsupportedCapability
+from nfvo.domain import Controller, ControllerUnavailable, Protocol, UnsupportedCapability
 
 
 def connect(
@@ -24,12 +27,29 @@ def connect(
     if controller.protocol is Protocol.NETCONF:
         from adapters.netconf import NetconfAdapter
 
+        if hostkey_verify is None:
+            hostkey_verify = controller.hostkey_verify
         verify = hostkey_verify if hostkey_verify is not None else not is_loopback(controller.host)
-        return NetconfAdapter(controller, hostkey_verify=verify, known_hosts=known_hosts)
+        trusted = known_hosts or (
+            str(Path(controller.known_hosts).expanduser()) if controller.known_hosts else None
+        )
+        return NetconfAdapter(controller, hostkey_verify=verify, known_hosts=trusted)
     if controller.protocol is Protocol.GNMI:
         from adapters.gnmi import GnmiAdapter
 
-        return GnmiAdapter(controller)
+        if not controller.tls:
+            return GnmiAdapter(controller)
+        try:
+            roots = Path(controller.tls_ca).expanduser().read_bytes() if controller.tls_ca else None
+        except OSError as exc:
+            raise ControllerUnavailable(
+                f"controller {controller.name}: cannot read its tls_ca {controller.tls_ca!r}: {exc.strerror}",
+                controller=controller.name,
+                hint="fix tls_ca in the substrate file",
+            ) from exc
+        return GnmiAdapter(
+            controller, tls=True, root_certificates=roots, server_name=controller.tls_server_name or None
+        )
     raise UnsupportedCapability(f"no adapter speaks {controller.protocol!r}", controller=controller.name)
 
 

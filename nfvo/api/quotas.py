@@ -4,29 +4,29 @@ The orchestrator asks its ApprovalPolicy, inside the admission transaction and o
 slice is parsed and placed, whether the operation must wait for an operator. The policy
 installed here also asks the tenant's quota: over quota, it refuses (QuotaExceeded,
 raised inside the transaction, so nothing at all is stored) or holds the operation for
-approval, as the tenant's `over_quota` says. The tenant's current usage is read just
-before, under a per-tenant lock, so two requests of one tenant in this process cannot
-both take the last of its quota.
+approval, as the tenant's `over_quota` says. The tenant's current usage is read inside the
+admission transaction itself (the store's transactions are re-entrant within a thread),
+so two requests of one tenant cannot both take the last of its quota, even from two
+orchestrator processes sharing the database.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from nfvo.domain import ApprovalPolicy, SliceRequest
-from nfvo.domain.access import OverQuota, QuotaExceeded, Tenant, TenantUsage, breaches
+from nfvo.domain.access import OverQuota, QuotaExceeded, Tenant, breaches
 from nfvo.lifecycle import Orchestrator
-from nfvo.store import tenancy
+from nfvo.store import Store, tenancy
 
 
 @dataclass(frozen=True)
 class _Admission:
     tenant: Tenant
-    usage: TenantUsage
+    store: Store
 
 
 _admitting: ContextVar[_Admission | None] = ContextVar("nfvo_quota_admission", default=None)
@@ -41,7 +41,11 @@ class QuotaAwarePolicy(ApprovalPolicy):
         admission = _admitting.get()
         if admission is None:
             return found
-        over = breaches(admission.tenant.quota, admission.usage, request)
+        # reasons() runs inside the admission transaction, so this read joins it: it is
+        # serialised with every other admission (BEGIN IMMEDIATE on SQLite, the advisory
+        # lock on PostgreSQL), also those of other orchestrator processes.
+        usage = tenancy.tenant_usage(admission.store, admission.tenant.name)
+        over = breaches(admission.tenant.quota, usage, request)
         if not over:
             return found
         if admission.tenant.over_quota is OverQuota.REFUSE:
@@ -59,27 +63,17 @@ def install(orchestrator: Orchestrator) -> None:
         orchestrator.approvals = QuotaAwarePolicy(current.slice_types, current.dedicated_isolation)
 
 
-_locks_guard = threading.Lock()
-_locks: dict[str, threading.Lock] = {}
-
-
-def _lock_of(tenant: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(tenant, threading.Lock())
-
-
 @contextmanager
 def admitting(orchestrator: Orchestrator, tenant: str) -> Iterator[None]:
     """Around `orchestrator.instantiate(...)` for `tenant`: its quota applies. A tenant
     no admin has created has no quota."""
     install(orchestrator)  # again: a test or an operator may have swapped the policy
-    with _lock_of(tenant):
-        record = tenancy.get_tenant(orchestrator.store, tenant)
-        if record is None:
-            yield
-            return
-        token = _admitting.set(_Admission(record, tenancy.tenant_usage(orchestrator.store, tenant)))
-        try:
-            yield
-        finally:
-            _admitting.reset(token)
+    record = tenancy.get_tenant(orchestrator.store, tenant)
+    if record is None:
+        yield
+        return
+    token = _admitting.set(_Admission(record, orchestrator.store))
+    try:
+        yield
+    finally:
+        _admitting.reset(token)

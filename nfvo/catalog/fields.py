@@ -92,3 +92,14 @@ class FieldReader:
             )
             return None
         return enum(value)
+
+    def flag(self, item: Mapping[str, Any], key: str, path: YPath) -> bool | None:
+        """An optional yes/no field: None when absent (the caller's default applies)."""
+        value = item.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            what = f"{key} must be true or false, got {describe(value)}"
+            self.sink.add("wrong-type", what, (*path, key), at_value=True)
+            return None
+        return value

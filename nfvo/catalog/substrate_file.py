@@ -39,6 +39,11 @@ _CONTROLLER = {
     "commit_latency_ms": False,
     "max_concurrent": False,
     "timeout_s": False,
+    "hostkey_verify": False,
+    "known_hosts": False,
+    "tls": False,
+    "tls_ca": False,
+    "tls_server_name": False,
 }
 
 
@@ -113,6 +118,42 @@ def _links(r: _Reader, raw: object, root: YPath, site_names: set[str], all_names
     return links
 
 
+def _security(r: _Reader, entry: dict[str, Any], path: YPath, protocol: Protocol | None) -> dict[str, Any]:
+    """hostkey_verify and known_hosts (NETCONF), tls, tls_ca and tls_server_name (gNMI):
+    the files named must exist, and each only where its protocol uses it."""
+    out: dict[str, Any] = {}
+    verify = r.flag(entry, "hostkey_verify", path)
+    if verify is not None:
+        out["hostkey_verify"] = verify
+    tls = r.flag(entry, "tls", path)
+    if tls is not None:
+        out["tls"] = tls
+    for key in ("known_hosts", "tls_ca", "tls_server_name"):
+        value = r.text(entry, key, path, optional=True)
+        if value:
+            out[key] = value
+    for key in ("known_hosts", "tls_ca"):
+        if key in out and not Path(out[key]).expanduser().is_file():
+            r.sink.add(
+                "missing-file",
+                f"{key} names {out[key]!r}, which is not a readable file",
+                (*path, key),
+                at_value=True,
+                hint="give the path of an existing file (~ is expanded)",
+            )
+    only = {"hostkey_verify": Protocol.NETCONF, "known_hosts": Protocol.NETCONF}
+    only |= {"tls": Protocol.GNMI, "tls_ca": Protocol.GNMI, "tls_server_name": Protocol.GNMI}
+    for key, wanted in only.items():
+        if key in entry and protocol is not None and protocol is not wanted:
+            r.sink.add(
+                "not-applicable",
+                f"{key} applies to {wanted.value} controllers, not {protocol.value}",
+                (*path, key),
+                hint=f"remove {key}",
+            )
+    return out
+
+
 def _controllers(r: _Reader, raw: object, root: YPath) -> list[Controller]:
     ctls: list[Controller] = []
     by_domain: dict[Domain, int] = {}
@@ -138,6 +179,7 @@ def _controllers(r: _Reader, raw: object, root: YPath) -> list[Controller]:
         commit = r.number(entry, "commit_latency_ms", path, strict=False, default=50.0)
         conc = r.number(entry, "max_concurrent", path, minimum=1, strict=False, default=1, integer=True)
         timeout = r.number(entry, "timeout_s", path, default=10.0)
+        security = _security(r, entry, path, protocol)
         if name is not None:
             if name in names:
                 r.sink.add(
@@ -169,6 +211,7 @@ def _controllers(r: _Reader, raw: object, root: YPath) -> list[Controller]:
                     commit_latency_ms=float(commit or 0),
                     max_concurrent=int(conc or 1),
                     timeout_s=float(timeout or 0),
+                    **security,
                 )
             )
     if isinstance(raw, list):

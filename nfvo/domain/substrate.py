@@ -84,6 +84,16 @@ class Controller:
     commit_latency_ms: float = 50.0
     max_concurrent: int = 1
     timeout_s: float = 10.0
+    # Transport security. NETCONF over SSH: `hostkey_verify` None means on, except for a
+    # loopback address (the lab's emulators make a fresh host key at each start);
+    # `known_hosts` is an OpenSSH known_hosts file trusted besides ~/.ssh/known_hosts.
+    hostkey_verify: bool | None = None
+    known_hosts: str = ""
+    # gNMI: TLS, verified against the PEM bundle `tls_ca` (empty: the system's roots), the
+    # certificate carrying `tls_server_name` when given (e.g. when dialling an address).
+    tls: bool = False
+    tls_ca: str = ""
+    tls_server_name: str = ""
 
     @property
     def address(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,14 +72,26 @@ class Store:
             _sqlite_begin_immediate(self.engine)
         migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The transaction this context (thread) is inside, so that a repository called from
+        # within one (e.g. a quota read during admission) joins it instead of opening a
+        # second one: it then sees, and is serialised with, what admission sees.
+        self._active: ContextVar[Session | None] = ContextVar(f"nfvo_store_tx_{id(self)}", default=None)
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
+        current = self._active.get()
+        if current is not None:
+            yield current
+            return
         with self._sessions() as session, session.begin():
-            yield session
+            token = self._active.set(session)
+            try:
+                yield session
+            finally:
+                self._active.reset(token)
 
     def transaction(self) -> AbstractContextManager[Session]:
         """One transaction, for the store's other repositories (tenancy, audit, ...)."""

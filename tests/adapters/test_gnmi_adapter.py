@@ -7,6 +7,7 @@ import datetime
 import ipaddress
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from adapters.factory import connect
 from adapters.gnmi import GnmiAdapter
 from nfvo.domain import (
     AdapterError,
@@ -381,3 +383,15 @@ def test_tls_channel_verified_against_the_given_root() -> None:
         ):
             with pytest.raises(ControllerUnavailable):
                 wrong.open()
+
+
+def test_tls_as_the_substrate_says(tmp_path: Path) -> None:
+    key_pem, cert_pem = self_signed()
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(cert_pem)
+    with GnmiServer("ran-tls", tls=(key_pem, cert_pem)) as srv:
+        controller = replace(srv.controller(Domain.RAN), timeout_s=3, tls=True, tls_ca=str(ca))
+        with connect(controller) as gnmi:
+            push(gnmi, merge(S1, tenant="acme"))
+        with pytest.raises(ControllerUnavailable, match="tls_ca"):
+            connect(replace(controller, tls_ca=str(tmp_path / "gone.pem")))

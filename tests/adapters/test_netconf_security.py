@@ -78,6 +78,22 @@ def test_the_factory_verifies_every_controller_but_loopback_ones(nc_controller: 
     assert pinned._known_hosts == "/etc/nfvo/known_hosts"  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("empty_home")
+def test_the_substrate_can_demand_verification_on_loopback_with_its_known_hosts(
+    nc_controller: Controller, nc_adapter_host_key: paramiko.RSAKey, tmp_path: Path
+) -> None:
+    key = nc_adapter_host_key
+    right = known_hosts_with(
+        tmp_path, f"[127.0.0.1]:{nc_controller.port} {key.get_name()} {key.get_base64()}"
+    )
+    pinned = replace(nc_controller, hostkey_verify=True, known_hosts=right)
+    adapter = connect(pinned)
+    adapter.open()  # verified against the substrate's known_hosts file
+    adapter.close()
+    with pytest.raises(AdapterError, match=r"host key|Unknown host key"):
+        connect(replace(nc_controller, hostkey_verify=True)).open()  # verified, and not known
+
+
 def test_credentials_never_reach_logs_or_errors(
     nc_controller: Controller,
     nc_lab_server: NetconfServer,

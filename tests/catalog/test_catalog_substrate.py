@@ -145,3 +145,40 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SubstrateError) as caught:
         load_substrate(tmp_path / "none.yaml")
     assert caught.value.diagnostics[0].code == "unreadable-file"
+
+
+def _with_security(tmp_path: Path, transport: str, ran: str) -> str:
+    text = example_substrate("lab").read_text(encoding="utf-8")
+    text = text.replace("    - name: transport-ctl\n", f"    - name: transport-ctl\n{transport}", 1)
+    return text.replace("    - name: ran-ctl\n", f"    - name: ran-ctl\n{ran}", 1)
+
+
+def test_controllers_carry_their_transport_security(tmp_path: Path) -> None:
+    known = tmp_path / "known_hosts"
+    known.write_text("")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    text = _with_security(
+        tmp_path,
+        f"      hostkey_verify: true\n      known_hosts: {known}\n",
+        f"      tls: true\n      tls_ca: {ca}\n      tls_server_name: ran.example\n",
+    )
+    lab = parse_substrate(text)
+    transport, ran = lab.controller_for(Domain.TRANSPORT), lab.controller_for(Domain.RAN)
+    assert (transport.hostkey_verify, transport.known_hosts) == (True, str(known))
+    assert (ran.tls, ran.tls_ca, ran.tls_server_name) == (True, str(ca), "ran.example")
+    core = lab.controller_for(Domain.CORE)
+    assert (core.hostkey_verify, core.tls) == (None, False)  # defaults: the factory decides
+
+
+def test_bad_transport_security_is_reported_with_lines(tmp_path: Path) -> None:
+    text = _with_security(
+        tmp_path,
+        f"      hostkey_verify: sometimes\n      known_hosts: {tmp_path / 'nowhere'}\n      tls: true\n",
+        "      known_hosts: /etc/hosts\n",
+    )
+    with pytest.raises(SubstrateError) as caught:
+        parse_substrate(text)
+    codes = sorted(d.code for d in caught.value.diagnostics)
+    assert codes == ["missing-file", "not-applicable", "not-applicable", "wrong-type"], caught.value
+    assert all(d.line > 0 for d in caught.value.diagnostics)

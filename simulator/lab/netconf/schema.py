@@ -3,7 +3,9 @@
 Deliberately small and explicit (node kinds, list keys, mandatory leaves, decimal64
 ranges), so that a later change can derive it from the YANG module with a real YANG
 library without touching the datastore code: everything else asks this module what an
-element is, and nothing else knows the module's shape.
+element is, and nothing else knows the module's shape. A test reads the YANG module with
+pyang and fails if this copy and the module ever differ
+(tests/lab/test_netconf_schema_matches_yang.py).
 """
 
 from __future__ import annotations
