@@ -10,10 +10,9 @@ and how fast the transport network is.
   key → ms; the substrate's nominal figure where absent), commits other operations have in
   flight on each controller, and how many seeded runs the twin makes and how many of them
   must succeed.
-* `route_latency_ms` and `achieved_ms` recompute a slice's latency budgets along its routed
-  virtual links from domain types alone (the simulator may not import nfvo.placement): the
-  same least-latency walk over the slice graph as the placement checker's, routed link
-  latencies plus every function's processing latency on the way.
+* `route_latency_ms` gives each routed virtual link its simulated latency, and the
+  budgets are recomputed with `SliceRequest.latency_between`, the same walk over the slice
+  graph the placement checker and the SLA check use.
 """
 
 from __future__ import annotations
@@ -97,25 +96,6 @@ def route_latency_ms(
     return route.latency_ms + drift + noise
 
 
-def achieved_ms(request: SliceRequest, route_ms: Mapping[str, float], source: str, target: str) -> float:
-    """Least latency from function `source` to `target` over the slice graph (Bellman-Ford),
-    both ends' processing latencies included."""
-    proc = {nf.name: nf.processing_latency_ms for nf in request.functions}
-    best = dict.fromkeys(proc, math.inf)
-    best[source] = proc[source]
-    for _ in range(len(proc)):
-        changed = False
-        for vl in request.links:
-            ms = route_ms.get(vl.name, math.inf)
-            for a, b in ((vl.a, vl.b), (vl.b, vl.a)):
-                if best[a] + ms + proc[b] < best[b] - 1e-12:
-                    best[b] = best[a] + ms + proc[b]
-                    changed = True
-        if not changed:
-            break
-    return best[target]
-
-
 def broken_budgets(
     request: SliceRequest,
     placement: Placement,
@@ -130,7 +110,7 @@ def broken_budgets(
     }
     out = []
     for budget in request.sla.latency_budgets:
-        got = achieved_ms(request, route_ms, budget.source, budget.target)
+        got = request.latency_between(route_ms, budget.source, budget.target)
         if got > budget.max_ms + 1e-9:
             out.append(
                 f"SLA budget {budget.name!r} ({budget.source} → {budget.target}) takes {got:.3f} ms "

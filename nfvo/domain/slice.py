@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -99,6 +100,26 @@ class SliceRequest:
 
     def links_of(self, nf_name: str) -> Iterator[VirtualLink]:
         return (vl for vl in self.links if nf_name in (vl.a, vl.b))
+
+    def latency_between(self, route_ms: Mapping[str, float], source: str, target: str) -> float:
+        """Least latency from function `source` to `target` over the slice graph, with each
+        virtual link taking `route_ms[name]` (absent: unrouted) plus the processing latency
+        of every function on the way, both ends included (Bellman-Ford). What a latency
+        budget measures, for placement's checker, the twin and the SLA check alike."""
+        proc = {nf.name: nf.processing_latency_ms for nf in self.functions}
+        best = dict.fromkeys(proc, math.inf)
+        best[source] = proc[source]
+        for _ in range(len(proc)):
+            changed = False
+            for vl in self.links:
+                ms = route_ms.get(vl.name, math.inf)
+                for a, b in ((vl.a, vl.b), (vl.b, vl.a)):
+                    if best[a] + ms + proc[b] < best[b] - 1e-12:
+                        best[b] = best[a] + ms + proc[b]
+                        changed = True
+            if not changed:
+                break
+        return best[target]
 
     @property
     def total_demand(self) -> Resources:

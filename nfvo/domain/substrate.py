@@ -177,6 +177,22 @@ class Usage:
         # A site is exclusive to one slice at a time, so removing that slice frees it.
         return Usage(sites, links, hosted, self.exclusive - other.exclusive)
 
+    def cover(self, other: Usage) -> Usage:
+        """Per resource, the larger of the two: what holding either one at a time needs
+        (e.g. a slice between its old and new placement, or the ledger against what the
+        controllers are seen to hold)."""
+        sites = dict(self.sites)
+        for name, res in other.sites.items():
+            mine = sites.get(name, Resources())
+            sites[name] = Resources(max(mine.cpu, res.cpu), max(mine.memory_gb, res.memory_gb))
+        links = dict(self.links_mbps)
+        for key, bw in other.links_mbps.items():
+            links[key] = max(links.get(key, 0.0), bw)
+        hosted = dict(self.hosted)
+        for name, count in other.hosted.items():
+            hosted[name] = max(hosted.get(name, 0), count)
+        return Usage(sites, links, hosted, self.exclusive | other.exclusive)
+
     def site_free(self, site: Site) -> Resources:
         return site.capacity - self.sites.get(site.name, Resources())
 

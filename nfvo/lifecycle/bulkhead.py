@@ -19,16 +19,15 @@ dropped session: the push retries on a fresh one. Idle sessions never exceed the
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from adapters.base import DomainAdapter, Json
-from nfvo.domain import ChangeSet, ConfigPath, Controller, ControllerBusy, ControllerUnavailable, NfvoError
+from nfvo.domain import ChangeSet, ConfigPath, Controller, ControllerBusy, ControllerUnavailable
 from nfvo.lifecycle.breaker import BreakerPolicy, BreakerStatus, CircuitBreaker
-from nfvo.lifecycle.push import Connect
+from nfvo.lifecycle.push import Connect, quietly
 
 T = TypeVar("T")
 
@@ -80,7 +79,7 @@ class Bulkhead:
                     break
                 stale.append(adapter)
         for adapter in stale:
-            _close_quietly(adapter)
+            quietly(adapter.close)
         return found
 
     def count_fresh(self) -> None:
@@ -92,7 +91,7 @@ class Bulkhead:
             with self._lock:
                 self._idle.setdefault(controller, []).append((time.monotonic(), adapter))
             return
-        _close_quietly(adapter)
+        quietly(adapter.close)
 
     def new_adapter(self, controller: Controller) -> DomainAdapter:
         return self._connect(controller)
@@ -103,7 +102,7 @@ class Bulkhead:
             idle = [adapter for sessions in self._idle.values() for _, adapter in sessions]
             self._idle.clear()
         for adapter in idle:
-            _close_quietly(adapter)
+            quietly(adapter.close)
 
     def allow_trials(self) -> None:
         """Let every open breaker try its controller on the next call (see allow_trial)."""
@@ -117,11 +116,6 @@ class Bulkhead:
         with self._lock:
             breakers = sorted(self._breakers.values(), key=lambda b: b.controller)
         return [b.status() for b in breakers]
-
-
-def _close_quietly(adapter: DomainAdapter) -> None:
-    with contextlib.suppress(NfvoError):
-        adapter.close()
 
 
 class _Guarded:
@@ -171,7 +165,7 @@ class _Guarded:
                 self._untried_reuse = False
                 stale, self._inner = self._inner, None
                 if stale is not None:
-                    _close_quietly(stale)
+                    quietly(stale.close)
                 self._open_fresh()
                 return self._call(action, proves_up=proves_up)
             self._failed(exc)

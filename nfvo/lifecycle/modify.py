@@ -27,9 +27,7 @@ from nfvo.domain import (
     OperationCancelled,
     OperationKind,
     OperationState,
-    Placement,
     Placer,
-    PlanError,
     SliceInstance,
     SliceRequest,
     StepRecord,
@@ -37,10 +35,10 @@ from nfvo.domain import (
     Substrate,
     Usage,
 )
+from nfvo.lifecycle.admission import checked_placement
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.saga import compensate, deploy
-from nfvo.placement import check_placement
 from nfvo.plan import build_plan, build_switch_plan
 from nfvo.store import Store, modifications, utcnow
 
@@ -90,13 +88,7 @@ def decide_modification(
     started = utcnow()
     assert instance.placement is not None
     new_request = request or instance.request
-    placement: Placement = placer(new_request, substrate, held_by_others)
-    violations = check_placement(new_request, substrate, held_by_others, placement)
-    if violations:
-        raise PlanError(
-            "the placement engine produced a placement that breaks constraints: " + "; ".join(violations),
-            hint="report this as a bug in the placement engine",
-        )
+    placement = checked_placement(placer, new_request, substrate, held_by_others)
     plan = build_switch_plan(
         instance.id,
         instance.name,
@@ -148,10 +140,8 @@ def run_modification(
             OperationState.ROLLED_BACK, OperationCancelled("cancelled before anything was switched")
         )
         return
-    covered = modifications.covering(
-        instance.placement.usage(instance.request) if instance.placement else Usage(),
-        modification.placement.usage(modification.request),
-    )
+    old = instance.placement.usage(instance.request) if instance.placement else Usage()
+    covered = old.cover(modification.placement.usage(modification.request))
     outcome = deploy(
         journal,
         substrate,

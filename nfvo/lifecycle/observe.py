@@ -15,7 +15,7 @@ commit latency to answer a read will not commit faster. A controller that does n
 within its timeout is recorded as slow, one that fails sooner as unreachable.
 
 `conditions` turns an observation into the twin's `Conditions` (simulator.twin_model), and
-`live_held` combines it with the ledger: per site and link, the larger of the two.
+`Usage.cover` combines it with the ledger: per site and link, the larger of the two.
 """
 
 from __future__ import annotations
@@ -95,18 +95,6 @@ def observe(
     return Observation(Usage(sites, links), read_ms, slow, unreachable)
 
 
-def live_held(ledger: Usage, observed: Usage) -> Usage:
-    """Per site and link, the larger of what the ledger and the controllers say is held."""
-    sites = dict(ledger.sites)
-    for name, res in observed.sites.items():
-        mine = sites.get(name, Resources())
-        sites[name] = Resources(max(mine.cpu, res.cpu), max(mine.memory_gb, res.memory_gb))
-    links = dict(ledger.links_mbps)
-    for key, mbps in observed.links_mbps.items():
-        links[key] = max(links.get(key, 0.0), mbps)
-    return Usage(sites, links, ledger.hosted, ledger.exclusive)
-
-
 def conditions(substrate: Substrate, observation: Observation) -> Conditions:
     """The twin's view of each controller: its commit latency is no less than its observed
     read latency; a controller that did not answer in time never commits in time."""
@@ -180,7 +168,8 @@ def twin_verdict(
     if mode == "ledger":
         return twin_validate(plan, substrate, held_by_others), ""
     seen = observe(substrate, connect, exclude=[plan.slice_name])
-    held = live_held(held_by_others, seen.usage)
+    # Per site and link, the larger of what the ledger and the controllers say is held.
+    held = held_by_others.cover(seen.usage)
     verdict = twin_validate(plan, substrate, held, conditions=conditions(substrate, seen), slice_=slice_)
     reads = ", ".join(f"{name} {ms:.0f} ms" for name, ms in sorted(seen.read_ms.items()))
     trouble = ", ".join(f"{name}: {why}" for name, why in sorted({**seen.slow, **seen.unreachable}.items()))

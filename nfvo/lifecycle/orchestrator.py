@@ -26,7 +26,6 @@ from nfvo.domain import (
     OperationKind,
     OperationState,
     Placer,
-    PlanError,
     SliceInstance,
     SliceRequest,
     SliceState,
@@ -37,6 +36,7 @@ from nfvo.domain import (
     Usage,
     link_key,
 )
+from nfvo.lifecycle.admission import checked_placement
 from nfvo.lifecycle.breaker import BreakerPolicy
 from nfvo.lifecycle.interventions import Interventions
 from nfvo.lifecycle.modify import decide_modification, reparse, uses, without
@@ -47,7 +47,7 @@ from nfvo.lifecycle.recovery import (
     FORCED_STEP,
     recover_open_operations,
 )
-from nfvo.placement import check_placement, place
+from nfvo.placement import place
 from nfvo.plan import build_plan
 from nfvo.resources import example_template
 from nfvo.store import Store, modifications, utcnow
@@ -133,16 +133,7 @@ class Orchestrator(Interventions):
 
         def decide(held: Usage, origin: TemplateVersion) -> tuple[SliceInstance, Operation, Usage]:
             started = utcnow()
-            live = self.live_substrate()
-            placement = self.placer(request, live, held)
-            violations = check_placement(request, live, held, placement)
-            if violations:
-                # The independent checker disagrees with the engine: never push that.
-                raise PlanError(
-                    "the placement engine produced a placement that breaks constraints: "
-                    + "; ".join(violations),
-                    hint="report this as a bug in the placement engine",
-                )
+            placement = checked_placement(self.placer, request, self.live_substrate(), held)
             plan = build_plan(slice_id, display_name, request, placement, self.substrate)
             budgets = ", ".join(
                 f"{b.budget.name} {b.achieved_ms:.2f}/{b.budget.max_ms:.2f} ms" for b in placement.budgets

@@ -81,14 +81,15 @@ def _apply_once(
             verify(adapter, changeset)
             adapter.confirm()
         except NfvoError:
-            _quietly(adapter.rollback)
+            quietly(adapter.rollback)
             raise
     finally:
-        _quietly(adapter.close)
+        quietly(adapter.close)
 
 
-def _quietly(action: Callable[[], None]) -> None:
-    # Used only on paths that are already failing: the first error is the one to report.
+def quietly(action: Callable[[], None]) -> None:
+    """Run a clean-up (close, rollback) whose failure must not hide the error being
+    reported or the result being returned."""
     with contextlib.suppress(NfvoError):
         action()
 

@@ -13,7 +13,6 @@ unmeasured, which is what an operator needs to know.
 
 from __future__ import annotations
 
-import contextlib
 import statistics
 import time
 from collections.abc import Mapping
@@ -22,7 +21,6 @@ from dataclasses import dataclass, replace
 from nfvo.domain import (
     ConfigPath,
     Controller,
-    NfvoError,
     PathElem,
     Placement,
     SlaNotMet,
@@ -30,7 +28,7 @@ from nfvo.domain import (
     TemporaryError,
     format_path,
 )
-from nfvo.lifecycle.push import Connect
+from nfvo.lifecycle.push import Connect, quietly
 from nfvo.placement import achieved_latency
 
 MEASURED_LEAF = "measured-latency-ms"
@@ -98,8 +96,7 @@ def _sample(
                     readings[name].append(value)
         return readings
     finally:
-        with contextlib.suppress(NfvoError):
-            adapter.close()
+        quietly(adapter.close)
 
 
 def _measured(entry: object) -> float | None:

@@ -133,23 +133,9 @@ def _check_rules(request: SliceRequest, usage: Usage, placement: Placement) -> l
 
 
 def achieved_latency(request: SliceRequest, placement: Placement, source: str, target: str) -> float:
-    """Least latency from source to target over the slice graph: routed link latencies plus
-    every function's processing latency on the way, both ends included (Bellman-Ford)."""
-    proc = {nf.name: nf.processing_latency_ms for nf in request.functions}
-    route_ms = {r.vlink: r.latency_ms for r in placement.routes}
-    best = dict.fromkeys(proc, math.inf)
-    best[source] = proc[source]
-    for _ in range(len(proc)):
-        changed = False
-        for vl in request.links:
-            ms = route_ms.get(vl.name, math.inf)
-            for a, b in ((vl.a, vl.b), (vl.b, vl.a)):
-                if best[a] + ms + proc[b] < best[b] - 1e-12:
-                    best[b] = best[a] + ms + proc[b]
-                    changed = True
-        if not changed:
-            break
-    return best[target]
+    """Least latency from source to target over the slice graph with the placement's routes:
+    routed link latencies plus every function's processing latency on the way."""
+    return request.latency_between({r.vlink: r.latency_ms for r in placement.routes}, source, target)
 
 
 def check_placement(

@@ -23,7 +23,6 @@ from nfvo.domain import (
     NotFoundError,
     Operation,
     Placement,
-    Resources,
     SliceInstance,
     SliceRequest,
     SliceState,
@@ -51,23 +50,6 @@ class ModificationRow(Base):
 
 
 Decide = Callable[[Usage, SliceInstance], tuple[Modification, Operation]]
-
-
-def covering(a: Usage, b: Usage) -> Usage:
-    """Per resource, the larger of two usages (what holding either at a time needs)."""
-    sites = dict(a.sites)
-    for name, res in b.sites.items():
-        mine = sites.get(name)
-        sites[name] = (
-            res if mine is None else Resources(max(mine.cpu, res.cpu), max(mine.memory_gb, res.memory_gb))
-        )
-    links = dict(a.links_mbps)
-    for key, bw in b.links_mbps.items():
-        links[key] = max(links.get(key, 0.0), bw)
-    hosted = dict(a.hosted)
-    for name, count in b.hosted.items():
-        hosted[name] = max(hosted.get(name, 0), count)
-    return Usage(sites, links, hosted, a.exclusive | b.exclusive)
 
 
 def begin(store: Store, slice_id: str, decide: Decide) -> tuple[Modification, Operation]:
@@ -102,7 +84,7 @@ def begin(store: Store, slice_id: str, decide: Decide) -> tuple[Modification, Op
         )
         session.add(_operation_row(operation))
         session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
-        session.add_all(_reservation_rows(slice_id, covering(old, new)))
+        session.add_all(_reservation_rows(slice_id, old.cover(new)))
     return modification, operation
 
 
