@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from nfvo.api import quotas
 from nfvo.api.auth import PrincipalDep, access, visible_operation, visible_slice
 from nfvo.api.gate import note
 from nfvo.api.schemas import OperationView
@@ -72,8 +73,9 @@ def modify_slice(
     domain switched to the new configuration, the old one restored on any failure (202 +
     the MODIFY operation). 422 with the blocking constraint when it cannot be placed, 409
     when the slice is not ACTIVE."""
-    visible_slice(orchestrator.store, principal, slice_id)
-    operation = orchestrator.modify(slice_id, body.inputs, reason=body.reason)
+    instance = visible_slice(orchestrator.store, principal, slice_id)
+    with quotas.admitting(orchestrator, instance.tenant):
+        operation = orchestrator.modify(slice_id, body.inputs, reason=body.reason)
     note(request.scope["state"], slice_id=slice_id, operation_id=operation.id)
     response.headers["Location"] = f"{PREFIX}/operations/{operation.id}"
     return OperationView.of(operation)

@@ -1,4 +1,4 @@
-"""Tenant quotas, checked while a slice is admitted.
+"""Tenant quotas, checked while a slice is admitted or modified.
 
 The orchestrator asks its ApprovalPolicy, inside the admission transaction and once the
 slice is parsed and placed, whether the operation must wait for an operator. The policy
@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from nfvo.domain import ApprovalPolicy, SliceRequest
-from nfvo.domain.access import OverQuota, QuotaExceeded, Tenant, breaches
+from nfvo.domain.access import OverQuota, QuotaExceeded, Tenant, TenantUsage, breaches, demand_of
 from nfvo.lifecycle import Orchestrator
 from nfvo.store import Store, tenancy
 
@@ -55,6 +55,25 @@ class QuotaAwarePolicy(ApprovalPolicy):
             f"tenant {admission.tenant.name} is over quota: " + "; ".join(b.describe() for b in over),
         ]
 
+    def check_change(self, old: SliceRequest, new: SliceRequest) -> None:
+        """A modification is checked against the quota with the slice's old demand
+        replaced by its new one. Over quota, it is refused whatever `over_quota` says: a
+        live slice's change is not held for approval (the slice keeps serving as it is)."""
+        super().check_change(old, new)
+        admission = _admitting.get()
+        if admission is None:
+            return
+        usage = tenancy.tenant_usage(admission.store, admission.tenant.name)
+        before = demand_of(old)
+        others = TenantUsage(
+            usage.slices - before.slices,
+            usage.vcpu - before.vcpu,
+            usage.bandwidth_mbps - before.bandwidth_mbps,
+        )
+        over = breaches(admission.tenant.quota, others, new)
+        if over:
+            raise QuotaExceeded(admission.tenant.name, over)
+
 
 def install(orchestrator: Orchestrator) -> None:
     """Make the orchestrator's approval policy quota-aware (keeping what it asks already)."""
@@ -65,7 +84,7 @@ def install(orchestrator: Orchestrator) -> None:
 
 @contextmanager
 def admitting(orchestrator: Orchestrator, tenant: str) -> Iterator[None]:
-    """Around `orchestrator.instantiate(...)` for `tenant`: its quota applies. A tenant
+    """Around `orchestrator.instantiate(...)` or `.modify(...)` for `tenant`: its quota applies. A tenant
     no admin has created has no quota."""
     install(orchestrator)  # again: a test or an operator may have swapped the policy
     record = tenancy.get_tenant(orchestrator.store, tenant)

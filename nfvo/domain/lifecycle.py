@@ -127,3 +127,7 @@ class ApprovalPolicy:
         if self.dedicated_isolation and request.sla.isolation.value == "dedicated":
             found.append("dedicated isolation needs an operator's sign-off")
         return found
+
+    def check_change(self, old: SliceRequest, new: SliceRequest) -> None:
+        """Raise to refuse changing a live slice from `old` to `new` (a modification);
+        called inside the modification's transaction. Accepts every change by default."""

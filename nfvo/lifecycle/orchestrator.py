@@ -258,6 +258,8 @@ class Orchestrator(Interventions):
         substrate = self.live_substrate()
 
         def decide(held: Usage, instance: SliceInstance) -> tuple[Modification, Operation]:
+            if request is not None:
+                self.approvals.check_change(instance.request, request)
             return decide_modification(
                 operation_id=operation_id,
                 reason=reason,

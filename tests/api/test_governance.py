@@ -69,6 +69,31 @@ def test_over_quota_is_refused_and_leaves_nothing(secured: Secured) -> None:
     assert tenant["usage"]["slices"] == 1 and tenant["quota"]["max_bandwidth_mbps"] == 0.5
 
 
+def test_a_modification_over_quota_is_refused_and_changes_nothing(secured: Secured) -> None:
+    api = secured
+    slice_id, _ = api.slice_for("tenant-a")  # mMTC: its N3 link reserves throughput_mbps
+    used = api.call("tenant-a", "GET", "/api/v1/tenants/tenant-a").json()["usage"]["bandwidth_mbps"]
+    # The slice's own demand is replaced, not added: growing a little within the quota works...
+    set_quota(api, "tenant-a", max_bandwidth_mbps=used + 20, over_quota="hold")
+    grow = api.call(
+        "tenant-a", "PATCH", f"/api/v1/slices/{slice_id}", json={"inputs": {"throughput_mbps": 60.0}}
+    )
+    assert grow.status_code == 202, grow.text
+    assert api.wait(grow.json()["id"])["state"] == "COMPLETED"
+    before = state_of(api)
+
+    # ...beyond it, refused (even with over_quota=hold: a live slice's change is not held).
+    reply = api.call(
+        "tenant-a", "PATCH", f"/api/v1/slices/{slice_id}", json={"inputs": {"throughput_mbps": 500.0}}
+    )
+    assert reply.status_code == 403 and is_problem(reply), reply.text
+    problem = reply.json()
+    assert problem["code"] == "quota-exceeded" and problem["quota"][0]["quota"] == "max_bandwidth_mbps"
+    assert state_of(api) == before, "a refused modification stores nothing and holds no capacity"
+    assert api.call("tenant-a", "GET", f"/api/v1/slices/{slice_id}").json()["state"] == "ACTIVE"
+    # An operator's heal re-places without changing the demand: no quota check applies.
+
+
 def test_over_quota_is_held_for_approval_when_the_tenant_says_so(secured: Secured) -> None:
     api = secured
     set_quota(api, "tenant-a", max_slices=0, over_quota="hold")
