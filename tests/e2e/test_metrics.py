@@ -34,3 +34,19 @@ def test_metrics_after_a_deployment(api: str) -> None:
     assert after[("nfvo_first_time_right_ratio", ())] == 1.0
     assert after[("nfvo_site_cpu_utilisation_ratio", (("role", "edge"), ("site", "edge-1")))] > 0
     assert after[("nfvo_link_utilisation_ratio", (("link", "cell-1--edge-1"),))] > 0
+    # Histograms from the journal: one placement, one push per domain, one SLA check.
+    assert after[("nfvo_placement_seconds_count", (("kind", "INSTANTIATE"),))] == 1
+    assert after[("nfvo_placement_seconds_sum", (("kind", "INSTANTIATE"),))] > 0
+    pushes = {
+        labels: value
+        for (name, labels), value in after.items()
+        if name == "nfvo_adapter_call_seconds_count" and ("action", "push") in labels
+    }
+    assert len(pushes) == 3 and set(pushes.values()) == {1.0}, pushes
+    assert all(("outcome", "DONE") in labels for labels in pushes)
+    assert after[("nfvo_sla_check_seconds_count", ())] == 1
+    assert after[("nfvo_twin_validate_seconds_count", ())] == 1
+    durations = (("kind", "INSTANTIATE"), ("state", "COMPLETED"))
+    assert after[("nfvo_operation_duration_seconds_count", durations)] == 1
+    inf = (("kind", "INSTANTIATE"), ("le", "+Inf"), ("state", "COMPLETED"))
+    assert after[("nfvo_operation_duration_seconds_bucket", inf)] == 1
