@@ -6,6 +6,7 @@ line it is on, so an operator fixes a file in one round instead of one error per
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ _CONTROLLER = {
     "port": True,
     "username": False,
     "password": False,
+    "password_env": False,
+    "password_file": False,
     "commit_latency_ms": False,
     "max_concurrent": False,
     "timeout_s": False,
@@ -175,7 +178,7 @@ def _controllers(r: _Reader, raw: object, root: YPath) -> list[Controller]:
             )
             port = None
         user = r.text(entry, "username", path, optional=True)
-        password = r.text(entry, "password", path, optional=True)
+        password = _password(r, entry, path)
         commit = r.number(entry, "commit_latency_ms", path, strict=False, default=50.0)
         conc = r.number(entry, "max_concurrent", path, minimum=1, strict=False, default=1, integer=True)
         timeout = r.number(entry, "timeout_s", path, default=10.0)
@@ -224,6 +227,48 @@ def _controllers(r: _Reader, raw: object, root: YPath) -> list[Controller]:
                     hint="add one controller entry per domain: ran, transport, core",
                 )
     return ctls
+
+
+def _password(r: _Reader, entry: dict[str, Any], path: YPath) -> str | None:
+    """The controller's password: inline (`password`, fine for a lab), or read when the
+    file is loaded from an environment variable (`password_env`) or a file
+    (`password_file`, e.g. a mounted secret; one trailing newline dropped), so that
+    substrate files can be shared and versioned without the secret in them."""
+    given = [key for key in ("password", "password_env", "password_file") if key in entry]
+    if len(given) > 1:
+        r.sink.add(
+            "conflicting-fields",
+            f"give one of password, password_env, password_file, not {' and '.join(given)}",
+            (*path, given[1]),
+            hint="keep the one that says where the secret really is",
+        )
+        return None
+    source = given[0] if given else "password"
+    value = r.text(entry, source, path, optional=source == "password")
+    if value is None or source == "password":
+        return value
+    if source == "password_env":
+        secret = os.environ.get(value)
+        if secret is None:
+            r.sink.add(
+                "missing-secret",
+                f"environment variable {value!r} (password_env) is not set",
+                (*path, source),
+                at_value=True,
+                hint=f"export {value}=<the controller's password> before starting nfvo",
+            )
+        return secret
+    try:
+        return Path(value).expanduser().read_text(encoding="utf-8").removesuffix("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        r.sink.add(
+            "missing-secret",
+            f"cannot read password_file {value!r}: {getattr(exc, 'strerror', None) or exc}",
+            (*path, source),
+            at_value=True,
+            hint="give a readable file holding only the password",
+        )
+        return None
 
 
 def _list(r: _Reader, raw: object, path: YPath, what: str, *, required: bool) -> list[Any]:

@@ -182,3 +182,35 @@ def test_bad_transport_security_is_reported_with_lines(tmp_path: Path) -> None:
     codes = sorted(d.code for d in caught.value.diagnostics)
     assert codes == ["missing-file", "not-applicable", "not-applicable", "wrong-type"], caught.value
     assert all(d.line > 0 for d in caught.value.diagnostics)
+
+
+def test_a_controller_password_can_come_from_the_environment_or_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lab = example_substrate("lab").read_text(encoding="utf-8")
+    monkeypatch.setenv("NFVO_TEST_TRANSPORT_PASSWORD", "from-env")
+    from_env = lab.replace("password: nfvo-lab", "password_env: NFVO_TEST_TRANSPORT_PASSWORD")
+    assert parse_substrate(from_env).controller_for(Domain.TRANSPORT).password == "from-env"
+
+    secret = tmp_path / "secret"
+    secret.write_text("from-file\n")
+    from_file = lab.replace("password: nfvo-lab", f"password_file: {secret}")
+    controller = parse_substrate(from_file).controller_for(Domain.TRANSPORT)
+    assert controller.password == "from-file"
+    assert "from-file" not in repr(controller), "the password is never in a repr (nor in logs)"
+
+
+def test_a_missing_or_doubled_password_source_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lab = example_substrate("lab").read_text(encoding="utf-8")
+    monkeypatch.delenv("NFVO_TEST_UNSET", raising=False)
+    unset = _problems(lab.replace("password: nfvo-lab", "password_env: NFVO_TEST_UNSET"))
+    assert [(d.code, d.line > 0) for d in unset] == [("missing-secret", True)]
+    assert "NFVO_TEST_UNSET" in unset[0].message and "export NFVO_TEST_UNSET" in unset[0].hint
+
+    unreadable = _problems(lab.replace("password: nfvo-lab", f"password_file: {tmp_path / 'none'}"))
+    assert [d.code for d in unreadable] == ["missing-secret"]
+
+    both = _problems(lab.replace("password: nfvo-lab", "password: x\n      password_env: HOME"))
+    assert [d.code for d in both] == ["conflicting-fields"]
