@@ -180,7 +180,7 @@ class SliceView(BaseModel):
     expires_at: datetime | None = None
 
     @classmethod
-    def of(cls, instance: SliceInstance, expires_at: datetime | None = None) -> SliceView:
+    def of(cls, instance: SliceInstance) -> SliceView:
         from nfvo.domain import format_path
 
         plan = [
@@ -212,7 +212,7 @@ class SliceView(BaseModel):
             placement=PlacementView.of(instance.placement) if instance.placement else None,
             plan=plan,
             twin_verdict=verdict,
-            expires_at=expires_at,
+            expires_at=instance.expires_at,
         )
 
 

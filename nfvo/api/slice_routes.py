@@ -16,7 +16,7 @@ from nfvo.api.schemas import OperationView, SliceAccepted, SliceCreate, SliceVie
 from nfvo.domain import SliceState
 from nfvo.domain.access import Forbidden, Role, StoredResponse
 from nfvo.lifecycle import Orchestrator
-from nfvo.store import tenancy, utcnow
+from nfvo.store import utcnow
 
 PREFIX = "/api/v1"
 
@@ -70,13 +70,10 @@ def create_slice(
                 template_yaml=body.template_yaml,
                 name=body.name,
                 tenant=tenant,
+                expires_at=expires_at,
             )
-        if expires_at is not None:
-            tenancy.set_expiry(orchestrator.store, instance.id, expires_at)
         note(request.scope["state"], slice_id=instance.id, operation_id=operation.id)
-        accepted = SliceAccepted(
-            slice=SliceView.of(instance, expires_at), operation=OperationView.of(operation)
-        )
+        accepted = SliceAccepted(slice=SliceView.of(instance), operation=OperationView.of(operation))
         return StoredResponse(202, accepted.model_dump(mode="json"), f"{PREFIX}/operations/{operation.id}")
 
     request_body = {**body.model_dump(mode="json"), "tenant": tenant}
@@ -98,14 +95,13 @@ def list_slices(
             return []
         tenant = principal.tenant
     found = orchestrator.store.list_slices(tenant=tenant, state=state)
-    expiry = tenancy.expiries(orchestrator.store, (s.id for s in found))
-    return [SliceView.of(s, expiry.get(s.id)) for s in found]
+    return [SliceView.of(s) for s in found]
 
 
 @router.get("/slices/{slice_id}", tags=["slices"], **access(Role.TENANT))
 def get_slice(slice_id: str, orchestrator: OrchestratorDep, principal: PrincipalDep) -> SliceView:
     instance = visible_slice(orchestrator.store, principal, slice_id)
-    return SliceView.of(instance, tenancy.expiries(orchestrator.store, [slice_id]).get(slice_id))
+    return SliceView.of(instance)
 
 
 @router.delete(

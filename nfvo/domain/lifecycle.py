@@ -97,6 +97,7 @@ class SliceInstance:
     placement: Placement | None = None
     plan: DeploymentPlan | None = None
     verdict: Verdict | None = None
+    expires_at: datetime | None = None  # torn down automatically once this passes
 
 
 @dataclass(frozen=True)

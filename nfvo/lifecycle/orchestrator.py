@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from adapters.factory import connect as connect_adapter
@@ -108,12 +109,14 @@ class Orchestrator(Interventions):
         template_yaml: str | None = None,
         name: str | None = None,
         tenant: str = "default",
+        expires_at: datetime | None = None,
     ) -> tuple[SliceInstance, Operation]:
         """Admit a slice and start deploying it; raises (storing nothing) when it cannot be.
 
         The template is a catalog name (optionally with a `version`), a file, or inline
         YAML (`template_yaml`, recorded in the catalog as a new version if the slice is
-        admitted). The slice records the exact template version it came from.
+        admitted). The slice records the exact template version it came from, and its
+        `expires_at` (if any) in the same transaction as the slice itself.
         """
         parse_start = utcnow()
         if template_yaml is not None:
@@ -149,6 +152,7 @@ class Orchestrator(Interventions):
                 created_at=parse_start,
                 placement=placement,
                 plan=plan,
+                expires_at=expires_at,
             )
             operation = Operation(
                 id=new_id("op"),

@@ -337,6 +337,7 @@ def _slice_row(instance: SliceInstance) -> SliceRow:
         placement=codec.dump(instance.placement) if instance.placement else None,
         plan=codec.dump(instance.plan) if instance.plan else None,
         verdict=codec.dump(instance.verdict) if instance.verdict else None,
+        expires_at=instance.expires_at,
     )
 
 
@@ -352,6 +353,7 @@ def _slice_from_row(row: SliceRow) -> SliceInstance:
         placement=codec.load(Placement, row.placement) if row.placement else None,
         plan=codec.load(DeploymentPlan, row.plan) if row.plan else None,
         verdict=codec.load(Verdict, row.verdict) if row.verdict else None,
+        expires_at=row.expires_at,
     )
 
 

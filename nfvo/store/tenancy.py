@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from nfvo.domain import NotFoundError, SliceRequest, SliceState
 from nfvo.domain.access import OverQuota, Quota, Tenant, TenantUsage, demand_of
@@ -76,22 +75,6 @@ def _tenant(row: TenantRow) -> Tenant:
 
 
 # --- expiry --------------------------------------------------------------------------
-
-
-def set_expiry(store: Store, slice_id: str, at: datetime | None) -> None:
-    with store.transaction() as session:
-        session.execute(update(SliceRow).where(SliceRow.id == slice_id).values(expires_at=at))
-
-
-def expiries(store: Store, slice_ids: Iterable[str]) -> dict[str, datetime]:
-    ids = list(slice_ids)
-    if not ids:
-        return {}
-    query = select(SliceRow.id, SliceRow.expires_at).where(
-        SliceRow.id.in_(ids), SliceRow.expires_at.is_not(None)
-    )
-    with store.transaction() as session:
-        return {slice_id: at for slice_id, at in session.execute(query) if at is not None}
 
 
 def due(store: Store, now: datetime | None = None) -> list[str]:
