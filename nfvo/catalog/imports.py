@@ -99,6 +99,9 @@ def _resolve(
     target = Path(uri)
     target = (target if target.is_absolute() else base / target).resolve()
     if restrict_to is not None and not target.is_relative_to(restrict_to):
+        shipped = _shipped_profile(uri, restrict_to)
+        if shipped is not None:
+            return shipped
         # Template text comes from tenants (the API): it may only import shipped models.
         sink.add(
             "import-outside-models",
@@ -115,10 +118,41 @@ def _resolve(
             f"import {uri!r} was not found (looked for {target})",
             path,
             at_value=True,
-            hint="paths are relative to the importing file's folder",
+            hint=_missing_import_hint(uri),
         )
         return None
     return target
+
+
+def _shipped_profile(uri: str, models: Path) -> Path | None:
+    """The shipped profile file an import names by a path from another folder, e.g.
+    `../../profile/nfvo-slice-types.yaml` in a template that lived in a subfolder of
+    models/templates/ before its text was recorded in the catalog (where text is resolved
+    from models/templates/): the same file, wherever the template was."""
+    parts = Path(uri).parts
+    if len(parts) < 2 or parts[-2] != "profile":
+        return None
+    candidate = models / "profile" / parts[-1]
+    return candidate if candidate.is_file() else None
+
+
+# The type files ONAP SDC writes next to every service template it distributes.
+_SDC_FILES = {"nodes.yml", "data.yml", "capabilities.yml", "relationships.yml", "groups.yml", "policies.yml"}
+_SDC_FILES |= {"annotations.yml", "artifacts.yml", "interfaces.yml"}
+
+
+def _missing_import_hint(uri: str) -> str:
+    name = Path(uri).name
+    if name in _SDC_FILES or re.fullmatch(r"(service|resource)-.+-template(-interface)?\.yml", name):
+        return (
+            "an ONAP SDC service template: SDC ships the files it imports in the service CSAR's "
+            "Definitions folder; load the whole CSAR (service-<name>-csar.csar) instead of the template alone"
+        )
+    if name.startswith("etsi_nfv_sol001"):
+        return (
+            "ETSI SOL001 definitions travel in the VNF package (CSAR): load the package, not the VNFD alone"
+        )
+    return "paths are relative to the importing file's folder"
 
 
 def _entries(imports: object, path: YPath, sink: DiagnosticSink) -> list[_Entry]:

@@ -21,7 +21,6 @@ the same result without parsing again.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
 from collections.abc import Hashable, Mapping
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nfvo.catalog import speedups
 from nfvo.catalog.cache import LRUCache, content_key
 from nfvo.catalog.context import MapContext
 from nfvo.catalog.csar import open_csar
@@ -92,7 +92,7 @@ def _analyse_text(
             hint=hint,
         )
         return TemplateAnalysis(None, tuple(sink.items), source.label), []
-    work = copy.deepcopy(data)  # the parser's copy: imports rewritten, values coerced
+    work = speedups.tree_copy(data)  # the parser's copy: imports rewritten, values coerced
     registry = TypeRegistry()
     imports = resolve_imports(work, source.base, source.restrict_to, sink, registry)
     registry.add_file(work)  # the template's own types, if any
@@ -200,6 +200,19 @@ def analyse(
         analysis, deps = _analyse_text(src, given, name, substrate)
     CACHE.put(key, analysis, deps)
     return analysis
+
+
+def analyse_text_for_cache(
+    text: str, inputs: Mapping[str, object], name: str | None
+) -> tuple[Hashable, TemplateAnalysis, list[Path]]:
+    """Analyse template text as `analyse(text, inputs, name=name)` does, without the cache:
+    the cache key, the analysis and the files it imported, for another process to cache
+    (offload.py)."""
+    given = dict(inputs)
+    key = content_key(text.encode(), given, "text", name, None, _env())
+    src = _Source(text, "<input>", models_dir() / "templates", models_dir().resolve(), "")
+    analysis, deps = _analyse_text(src, given, name, None)
+    return key, analysis, deps
 
 
 def validate_template(

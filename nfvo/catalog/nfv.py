@@ -109,10 +109,36 @@ def _function(node: Entity, demand: Resources) -> NetworkFunction:
     return NetworkFunction(node.name, "VDU", Domain.CORE, demand, _GENERIC_ROLES)
 
 
+def _report_sol001(ctx: MapContext) -> bool:
+    """Report nodes of ETSI SOL001 types (tosca.nodes.nfv.Vdu.Compute, VduCp, VnfVirtualLink,
+    ...) that nothing defines; True when there were some. Such a VNFD is not "without VDUs": it
+    is in a profile tosca-parser does not ship and the catalog does not map yet."""
+    found = False
+    for node in ctx.shape.nodes:
+        old_profile = any(node.type == t or node.type.startswith(t + ".") for t in (VDU, CP, VL, FP, VNF))
+        if old_profile or ctx.registry.knows("node_types", node.type):
+            continue
+        if node.type.startswith("tosca.nodes.nfv.") and node.name not in ctx.broken:
+            found = True
+            ctx.broken.add(node.name)
+            ctx.sink.add(
+                "sol001-type",
+                f"node template {node.name!r} has the ETSI NFV SOL001 type {node.type}, which neither "
+                "tosca-parser (it ships the older NFV profile) nor the catalog defines",
+                (*node.path, "type"),
+                at_value=True,
+                hint="the catalog maps tosca.nodes.nfv.VDU / CP / VL (docs/catalog.md) and the nfvo "
+                "profile; rewrite the VNF's functions in one of them",
+            )
+    return found
+
+
 def build_nfv(ctx: MapContext, inputs: Mapping[str, Any], template: str) -> LoadedTemplate | None:
     notes: list[str] = []
     nodes = ctx.shape.nodes
     vdus = {n.name: _function(n, _demand(n, inputs, notes)) for n in nodes if _is(ctx, n, VDU)}
+    if not vdus and _report_sol001(ctx):
+        return None
     if not vdus:
         ctx.sink.add(
             "no-functions",
@@ -148,8 +174,9 @@ def build_nfv(ctx: MapContext, inputs: Mapping[str, Any], template: str) -> Load
     notes.append("an NFV template has no SLA: the slice is eMBB, shared, without latency budgets")
     if not ctx.complete or ctx.sink:
         return None
-    request = SliceRequest(template, SLA(SliceType.EMBB), tuple(vdus.values()), tuple(links), dict(inputs),
-                           tuple(rules))
+    request = SliceRequest(
+        template, SLA(SliceType.EMBB), tuple(vdus.values()), tuple(links), dict(inputs), tuple(rules)
+    )
     profile = SliceProfile(rules=tuple(rules), forwarding_paths=tuple((n, p) for n, p in paths if p))
     return LoadedTemplate(request, profile, tuple(notes), SourceFormat.NFV)
 

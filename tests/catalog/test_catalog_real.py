@@ -32,6 +32,11 @@ EXPECTED = {
     "tacker/tosca-vnfd-hello-world.yaml": "unknown-type",  # Tacker's own types, not imported
     "tacker/tosca-vnfd-multi-vdu.yaml": "unknown-type",
     "tacker/tosca-placement-policy-anti-affinity.yaml": "unknown-type",
+    # ONAP SDC service templates: the type files SDC writes next to them are not here.
+    "onap/service-BasicNetwork-template.yml": "import-not-found",
+    "onap/service-BasicCnf-template.yml": "import-not-found",
+    # An ONAP VNFD in ETSI SOL001 types (Vdu.Compute, VduCp, VnfVirtualLink).
+    "onap/vcpe_infra.yaml": "sol001-type",
 }
 
 
@@ -48,7 +53,8 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 
 def test_every_real_file_is_listed() -> None:
-    assert sorted(str(p.relative_to(REAL)) for p in REAL.rglob("*.yaml")) == sorted(EXPECTED)
+    files = [*REAL.rglob("*.yaml"), *REAL.rglob("*.yml")]
+    assert sorted(str(p.relative_to(REAL)) for p in files) == sorted(EXPECTED)
 
 
 @pytest.mark.timeout(60)
@@ -102,3 +108,31 @@ def test_the_upstream_defect_in_tacker_nfv_defs_is_pinpointed() -> None:
     analysis = analyse(REAL / "tosca-parser" / "test_tosca_nfv_multiple_policies.yaml")
     dup = next(d for d in analysis.diagnostics if d.code == "duplicate-key")
     assert dup.file.endswith("tacker_nfv_defs.yaml") and dup.line == 261
+
+
+@pytest.mark.parametrize("name", ["service-BasicNetwork-template.yml", "service-BasicCnf-template.yml"])
+def test_onap_sdc_templates_name_each_missing_import_and_point_at_the_csar(name: str) -> None:
+    analysis = analyse(REAL / "onap" / name)
+    missing = [d for d in analysis.diagnostics if d.code == "import-not-found"]
+    # SDC writes ten imports (nodes.yml, data.yml, ..., the resource templates): one each.
+    assert len(missing) == 10
+    assert [d.line for d in missing] == list(range(19, 39, 2))
+    assert all(d.column == 11 and d.file.endswith(name) for d in missing)
+    assert missing[0].path == "imports[0].nodes.file" and "'nodes.yml'" in missing[0].message
+    assert all("ONAP SDC" in d.hint and "CSAR" in d.hint for d in missing)
+
+
+def test_the_onap_sol001_vnfd_is_refused_for_its_types_not_for_lacking_vdus() -> None:
+    analysis = analyse(REAL / "onap" / "vcpe_infra.yaml")
+    codes = [d.code for d in analysis.diagnostics]
+    assert "no-functions" not in codes
+    first = next(d for d in analysis.diagnostics if d.code == "import-not-found")
+    assert (first.line, first.column, first.path) == (9, 5, "imports[0]")
+    sol = {d.path.split(".")[2]: d for d in analysis.diagnostics if d.code == "sol001-type"}
+    assert {"VDU_vaaa_0", "VDU_vweb_0", "Cp_vaaa_public", "VL_cpe_signal"} <= set(sol)
+    assert (sol["VL_cpe_signal"].line, sol["VL_cpe_signal"].column) == (219, 13)
+    assert "tosca.nodes.nfv.Vdu.Compute" in sol["VDU_vaaa_0"].message
+    # The file repeats `virtual_link:` under substitution_mappings (CRLF line ends): each copy
+    # after the first is pinpointed, since YAML would keep only the last.
+    dups = [d.line for d in analysis.diagnostics if d.code == "duplicate-key"]
+    assert dups == list(range(53, 60))
