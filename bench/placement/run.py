@@ -53,8 +53,11 @@ def engines(time_limit: float) -> dict[str, Engine]:
 
 
 def requests_for(cells: list[str]) -> dict[tuple[str, str], SliceRequest]:
-    return {(name, cell): load_template(example_template(name), {"cell_site": cell})
-            for name in ("embb", "urllc", "mmtc") for cell in cells}
+    return {
+        (name, cell): load_template(example_template(name), {"cell_site": cell})
+        for name in ("embb", "urllc", "mmtc")
+        for cell in cells
+    }
 
 
 Results = dict[str, tuple[Substrate, dict[str, Outcome]]]
@@ -68,8 +71,9 @@ def run_topology(
     hot = sorted(random.Random(seed).sample(cells, min(HOT_CELLS, len(cells))))
     stream = make_stream(hot, arrivals=arrivals, rate_per_h=LOAD * 6 * len(hot), seed=seed)
     requests = requests_for(hot)
-    return substrate, {engine: simulate(fn, substrate, stream, requests)
-                       for engine, fn in engines(time_limit).items()}
+    return substrate, {
+        engine: simulate(fn, substrate, stream, requests) for engine, fn in engines(time_limit).items()
+    }
 
 
 def ten_nf_timing(name: str, *, cells: int, repeat: int) -> tuple[int, list[float], list[float]]:
@@ -166,10 +170,13 @@ def main(argv: list[str] | None = None) -> None:
     lines = [*table(results), "", *summary(results)]
     cells, repeat = (10, 3) if args.quick else (40, 5)
     n_sites, placed, infeasible = ten_nf_timing(BIG, cells=cells, repeat=repeat)
-    lines += ["", f"Heuristic, 10-function slice on {BIG} ({n_sites} sites), gNB pinned at each of the first "
-              f"{cells} cell sites, {repeat} runs each: placed p50 {percentile(placed, 50):.1f} ms, "
-              f"p99 {percentile(placed, 99):.1f} ms ({len(placed)} runs); infeasible (with diagnosis) "
-              f"p50 {percentile(infeasible, 50):.1f} ms ({len(infeasible)} runs). Goal: p50 ≤ 2 ms."]
+    lines += [
+        "",
+        f"Heuristic, 10-function slice on {BIG} ({n_sites} sites), gNB pinned at each of the first "
+        f"{cells} cell sites, {repeat} runs each: placed p50 {percentile(placed, 50):.1f} ms, "
+        f"p99 {percentile(placed, 99):.1f} ms ({len(placed)} runs); infeasible (with diagnosis) "
+        f"p50 {percentile(infeasible, 50):.1f} ms ({len(infeasible)} runs). Goal: p50 ≤ 2 ms.",
+    ]
     print("\n".join(lines))
     if args.write_docs:
         write_docs(lines, args, time.perf_counter() - started, results)
@@ -191,12 +198,13 @@ NOTES = [
 ]
 
 
-def write_docs(lines: list[str], args: argparse.Namespace, seconds: float,
-               results: Results) -> None:
+def write_docs(lines: list[str], args: argparse.Namespace, seconds: float, results: Results) -> None:
     plot(results, ROOT / "docs" / "placement-bench.png")
     command = "python bench/placement/run.py " + " ".join(sys.argv[1:])
-    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-               f"{platform.system()}")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()}"
+    )
     head = [
         "# Placement benchmark",
         "",

@@ -57,42 +57,59 @@ def make_stream(cells: Sequence[str], *, arrivals: int, rate_per_h: float, seed:
     return out
 
 
-def simulate(
-    engine: Engine,
-    substrate: Substrate,
-    stream: Sequence[Arrival],
-    requests: Mapping[tuple[str, str], SliceRequest],
-) -> Outcome:
-    out = Outcome()
-    held = Usage()
-    leaving: list[tuple[float, int, Usage]] = []
-    for n, arrival in enumerate(stream):
-        while leaving and leaving[0][0] <= arrival.at:
-            held = held - heapq.heappop(leaving)[2]
-        request = requests[arrival.template, arrival.cell]
+class EngineRun:
+    """One engine offered a stream, arrival by arrival, with its own ledger of what the slices
+    it accepted hold until they leave."""
+
+    def __init__(
+        self, engine: Engine, substrate: Substrate, requests: Mapping[tuple[str, str], SliceRequest]
+    ) -> None:
+        self.engine, self.substrate, self.requests = engine, substrate, requests
+        self.out = Outcome()
+        self.held = Usage()
+        self.leaving: list[tuple[float, int, Usage]] = []
+        self.offered = 0
+
+    def offer(self, arrival: Arrival) -> None:
+        n, out = self.offered, self.out
+        self.offered += 1
+        while self.leaving and self.leaving[0][0] <= arrival.at:
+            self.held = self.held - heapq.heappop(self.leaving)[2]
+        request = self.requests[arrival.template, arrival.cell]
         worth = request.total_demand.cpu * arrival.holding
         out.offered += 1
         out.offered_revenue += worth
         started = time.perf_counter()
         try:
-            placement = engine(request, substrate, held)
+            placement = self.engine(request, self.substrate, self.held)
         except InfeasibleError as exc:
             out.times_ms.append((time.perf_counter() - started) * 1000)
             out.blocked[exc.blocking.kind] = out.blocked.get(exc.blocking.kind, 0) + 1
-            continue
+            return
         out.times_ms.append((time.perf_counter() - started) * 1000)
-        if check_placement(request, substrate, held, placement):
+        if check_placement(request, self.substrate, self.held, placement):
             out.violations += 1
-            continue
+            return
         if "status" in placement.stats:
             out.not_optimal += int(placement.stats["status"] != 0)
             out.gaps.append(placement.stats["gap"])
         out.accepted += 1
         out.revenue += worth
         taken = placement.usage(request)
-        held = held + taken
-        heapq.heappush(leaving, (arrival.at + arrival.holding, n, taken))
-    return out
+        self.held = self.held + taken
+        heapq.heappush(self.leaving, (arrival.at + arrival.holding, n, taken))
+
+
+def simulate(
+    engine: Engine,
+    substrate: Substrate,
+    stream: Sequence[Arrival],
+    requests: Mapping[tuple[str, str], SliceRequest],
+) -> Outcome:
+    run = EngineRun(engine, substrate, requests)
+    for arrival in stream:
+        run.offer(arrival)
+    return run.out
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -38,8 +38,10 @@ def _check_sites(
 ) -> list[str]:
     out: list[str] = []
     names = {nf.name for nf in request.functions}
-    out += [f"{name}: assigned, but the slice has no such function"
-            for name in sorted(set(placement.assignments) - names)]
+    out += [
+        f"{name}: assigned, but the slice has no such function"
+        for name in sorted(set(placement.assignments) - names)
+    ]
     load: dict[str, Resources] = {}
     for nf in request.functions:
         where = placement.assignments.get(nf.name)
@@ -58,8 +60,10 @@ def _check_sites(
     for name, need in sorted(load.items()):
         free = usage.site_free(substrate.site(name))
         if not need.fits_in(free):
-            out.append(f"site {name}: needs {need.cpu:g} vCPU / {need.memory_gb:g} GB, "
-                       f"has {free.cpu:g} vCPU / {free.memory_gb:g} GB free")
+            out.append(
+                f"site {name}: needs {need.cpu:g} vCPU / {need.memory_gb:g} GB, "
+                f"has {free.cpu:g} vCPU / {free.memory_gb:g} GB free"
+            )
     return out
 
 
@@ -75,8 +79,10 @@ def _check_route(
         return [f"route {vl.name}: empty"]
     ends = (placement.assignments.get(vl.a), placement.assignments.get(vl.b))
     if (route.sites[0], route.sites[-1]) != ends:
-        out.append(f"route {vl.name}: runs {route.sites[0]} → {route.sites[-1]}, "
-                   f"but {vl.a} → {vl.b} are at {ends[0]} → {ends[1]}")
+        out.append(
+            f"route {vl.name}: runs {route.sites[0]} → {route.sites[-1]}, "
+            f"but {vl.a} → {vl.b} are at {ends[0]} → {ends[1]}"
+        )
     if len(set(route.sites)) != len(route.sites):
         out.append(f"route {vl.name}: visits a site twice ({' → '.join(route.sites)})")
     latency = 0.0
@@ -127,8 +133,9 @@ def _check_rules(request: SliceRequest, usage: Usage, placement: Placement) -> l
         if at in usage.exclusive:
             out.append(f"{nf.name}: site {at} is held exclusively by another slice's dedicated function")
         elif nf.isolation is Isolation.DEDICATED and usage.hosted.get(at, 0) > 0:
-            out.append(f"{nf.name}: dedicated, but site {at} hosts {usage.hosted[at]} function(s) of "
-                       "other slices")
+            out.append(
+                f"{nf.name}: dedicated, but site {at} hosts {usage.hosted[at]} function(s) of other slices"
+            )
     return out
 
 
@@ -155,8 +162,10 @@ def check_placement(
     for budget in request.sla.latency_budgets:
         achieved = achieved_latency(request, placement, budget.source, budget.target)
         if achieved > budget.max_ms + _TOL:
-            out.append(f"budget {budget.name}: {budget.source} → {budget.target} takes {achieved:.3f} ms, "
-                       f"more than {budget.max_ms:.3f} ms")
+            out.append(
+                f"budget {budget.name}: {budget.source} → {budget.target} takes {achieved:.3f} ms, "
+                f"more than {budget.max_ms:.3f} ms"
+            )
         outcome = outcomes.get(budget.name)
         if outcome is None:
             out.append(f"budget {budget.name}: no outcome reported")

@@ -16,9 +16,12 @@ from nfvo.domain import (
     Substrate,
     Usage,
 )
+from nfvo.placement.costs import placement_cost
 from nfvo.placement.explain import no_candidate
-from nfvo.placement.model import EPS, NO_USAGE, Problem, build_problem, fmt_ms, route_vlinks, slice_latency
-from nfvo.placement.search import placement_cost
+from nfvo.placement.numbers import EPS, fmt_ms
+from nfvo.placement.problem import NO_USAGE, Problem, build_problem
+from nfvo.placement.routing import route_vlinks
+from nfvo.placement.slice_graph import slice_latency
 
 ENGINE = "first-fit"
 
@@ -51,13 +54,17 @@ def first_fit(
         site = next((s for s in roomy if _keeps_rules(p, assign, i, s) is None), None)
         if site is None and roomy:
             rule = p.request.rules[_keeps_rules(p, assign, i, roomy[0]) or 0]
-            text = (f"first fit: no site with room for {nf.name} keeps {rule.kind.value} rule {rule.name!r} "
-                    "with the functions placed before it")
+            text = (
+                f"first fit: no site with room for {nf.name} keeps {rule.kind.value} rule {rule.name!r} "
+                "with the functions placed before it"
+            )
             why = {"engine": ENGINE}
             raise InfeasibleError(BlockingConstraint(rule.kind.value, rule.name, None, None, "", text, why))
         if site is None:
-            text = (f"first fit: no allowed site has {nf.demand.cpu:g} vCPU and {nf.demand.memory_gb:g} GB "
-                    f"free for {nf.name}")
+            text = (
+                f"first fit: no allowed site has {nf.demand.cpu:g} vCPU and {nf.demand.memory_gb:g} GB "
+                f"free for {nf.name}"
+            )
             most = max(free[s].cpu for s in p.cand[i])
             blocking = BlockingConstraint("site-capacity", nf.name, nf.demand.cpu, most, "vCPU", text)
             raise InfeasibleError(blocking)
@@ -75,10 +82,13 @@ def first_fit(
     for budget, (src, tgt, max_ms) in zip(request.sla.latency_budgets, p.budgets, strict=True):
         achieved = slice_latency(p.adj, p.proc, weights, src, tgt)
         if achieved > max_ms + EPS:
-            text = (f"first fit: latency budget {budget.name!r} of {max_ms:.2f} ms is not met; "
-                    f"the first-fit placement reaches {fmt_ms(achieved)}")
-            blocking = BlockingConstraint("latency-budget", budget.name, max_ms, achieved, "ms", text,
-                                          {"engine": ENGINE})
+            text = (
+                f"first fit: latency budget {budget.name!r} of {max_ms:.2f} ms is not met; "
+                f"the first-fit placement reaches {fmt_ms(achieved)}"
+            )
+            blocking = BlockingConstraint(
+                "latency-budget", budget.name, max_ms, achieved, "ms", text, {"engine": ENGINE}
+            )
             raise InfeasibleError(blocking)
         outcomes.append(BudgetOutcome(budget, achieved))
     return Placement(

@@ -46,11 +46,13 @@ from nfvo.domain import (
     Substrate,
     Usage,
 )
+from nfvo.placement.costs import BANDWIDTH_WEIGHT, placement_cost
 from nfvo.placement.explain import diagnose, latency_alone, no_candidate, rule_conflict
 from nfvo.placement.highs import highspy, new_highs
 from nfvo.placement.milp_model import Formulation, LinearProgram, Terms, formulate
-from nfvo.placement.model import NO_USAGE, Problem, build_problem, slice_latency
-from nfvo.placement.search import BANDWIDTH_WEIGHT, NODE_LIMIT, placement_cost
+from nfvo.placement.problem import NO_USAGE, Problem, build_problem
+from nfvo.placement.search import NODE_LIMIT
+from nfvo.placement.slice_graph import slice_latency
 
 ENGINE = "milp"
 ENGINE_VERSION = "1"
@@ -75,8 +77,11 @@ def _load_balance(p: Problem, f: Formulation) -> int:
         used = site.capacity - p.free[s]
         for cap, held, demand in (
             (site.capacity.cpu, used.cpu, [(col, p.funcs[fn].demand.cpu) for col, fn in cols]),
-            (site.capacity.memory_gb, used.memory_gb,
-             [(col, p.funcs[fn].demand.memory_gb) for col, fn in cols]),
+            (
+                site.capacity.memory_gb,
+                used.memory_gb,
+                [(col, p.funcs[fn].demand.memory_gb) for col, fn in cols],
+            ),
         ):
             if demand and cap > 0:
                 # (held + Σ d y) / cap ≤ t
@@ -159,8 +164,10 @@ def _infeasible(p: Problem, seed: int, *, proven: bool, time_limit_s: float) -> 
     if error.blocking.kind != "search-limit":
         return error
     # The relaxations explain.py tries are each feasible: only their combination is not.
-    text = (f"no placement of {name!r} meets every constraint together (proven by the MILP), "
-            "though latency, capacity and bandwidth can each be met on their own")
+    text = (
+        f"no placement of {name!r} meets every constraint together (proven by the MILP), "
+        "though latency, capacity and bandwidth can each be met on their own"
+    )
     blocking = BlockingConstraint("combined-constraints", name, None, None, "", text, {"engine": ENGINE})
     return InfeasibleError(blocking, hint="relax a latency budget or add capacity near the pinned sites")
 

@@ -38,7 +38,8 @@ import numpy as np
 from nfvo.domain import RuleKind
 from nfvo.placement.highs import highspy
 from nfvo.placement.milp_prune import Pruned, prune
-from nfvo.placement.model import EPS, Problem
+from nfvo.placement.numbers import EPS
+from nfvo.placement.problem import Problem
 
 Terms = list[tuple[int, float]]
 Arc = tuple[int, int, str, float]  # (from site, to site, link key, latency ms)
@@ -254,8 +255,9 @@ def _path_choice(
         lp.row([(fwd, 1.0), (bwd, 1.0)], upper=1.0)
         w = lp.var(ub=math.inf, binary=False)
         # w ≥ L_e - M (1 - fwd - bwd)  ⇔  w - L_e - M fwd - M bwd ≥ -M
-        lp.row([(w, 1.0), *((col, -ms) for col, ms in route_ms[e]), (fwd, -big_m), (bwd, -big_m)],
-               lower=-big_m)
+        lp.row(
+            [(w, 1.0), *((col, -ms) for col, ms in route_ms[e]), (fwd, -big_m), (bwd, -big_m)], lower=-big_m
+        )
         total += [(w, -1.0), (fwd, -p.proc[b]), (bwd, -p.proc[a])]
     for f in range(len(p.funcs)):
         rhs = (1.0 if f == src else 0.0) - (1.0 if f == tgt else 0.0)
@@ -275,6 +277,7 @@ def formulate(p: Problem, *, pruned: bool = True) -> Formulation:
     # No route uses an arc twice, so no L_e exceeds the sum over all arcs.
     big_m = sum(ms for *_, ms in arcs) + 1.0
     budget_ms = _budgets(p, lp, route_ms, big_m, graph)
-    bandwidth_ms = [(col, p.vlinks[e].bandwidth_mbps * ms) for e, terms in enumerate(route_ms)
-                    for col, ms in terms]
+    bandwidth_ms = [
+        (col, p.vlinks[e].bandwidth_mbps * ms) for e, terms in enumerate(route_ms) for col, ms in terms
+    ]
     return Formulation(lp, arcs, y, x, route_ms, budget_ms, cpu_cost, bandwidth_ms)

@@ -25,7 +25,9 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from nfvo.placement.model import EPS, Problem, connected, separating_functions
+from nfvo.placement.numbers import EPS
+from nfvo.placement.problem import Problem
+from nfvo.placement.slice_graph import connected, separating_functions
 
 Vector = npt.NDArray[np.float64]
 _ROUNDS = 4  # each round only drops sites; one or two settle it in practice
@@ -78,8 +80,11 @@ def prune(p: Problem, graph: nx.MultiGraph, arcs: list[tuple[int, int, str, floa
     n = len(p.idx.sites)
     dist = np.array(p.idx.dist, dtype=float).reshape(n, n)
     sites = [set(c) for c in p.cand]
-    cuts: list[Cut] = [(src, tgt, max_ms, *_separators(p, src, tgt)) for src, tgt, max_ms in p.budgets
-                       if src != tgt and connected(p, src, tgt)]
+    cuts: list[Cut] = [
+        (src, tgt, max_ms, *_separators(p, src, tgt))
+        for src, tgt, max_ms in p.budgets
+        if src != tgt and connected(p, src, tgt)
+    ]
     reach: dict[int, tuple[list[Vector], list[Vector]]] = {}
     for _ in range(_ROUNDS):
         changed = False

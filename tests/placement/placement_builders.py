@@ -66,10 +66,18 @@ def gnb_upf(
     upf_proc: float = 0.0,
 ) -> SliceRequest:
     """A gNB pinned to cell-1 and a UPF anywhere in a data centre, with one N3 link."""
-    gnb = NetworkFunction("gnb", "gNB", Domain.RAN, Resources(2, 4), frozenset({SiteRole.CELL}),
-                          pinned_site="cell-1", processing_latency_ms=gnb_proc)
-    upf = NetworkFunction("upf", "UPF", Domain.CORE, Resources(upf_cpu, 8), DC_ROLES,
-                          processing_latency_ms=upf_proc)
+    gnb = NetworkFunction(
+        "gnb",
+        "gNB",
+        Domain.RAN,
+        Resources(2, 4),
+        frozenset({SiteRole.CELL}),
+        pinned_site="cell-1",
+        processing_latency_ms=gnb_proc,
+    )
+    upf = NetworkFunction(
+        "upf", "UPF", Domain.CORE, Resources(upf_cpu, 8), DC_ROLES, processing_latency_ms=upf_proc
+    )
     budgets = () if budget_ms is None else (LatencyBudget("gnb-to-upf", "gnb", "upf", budget_ms),)
     return SliceRequest(
         template="gnb-upf",
@@ -81,8 +89,15 @@ def gnb_upf(
 
 def five_nf(budget_ms: float = 4.0) -> SliceRequest:
     """gNB, UPF, SMF, AMF and an app behind the UPF: five functions, one tight and one loose budget."""
-    gnb = NetworkFunction("gnb", "gNB", Domain.RAN, Resources(2, 4), frozenset({SiteRole.CELL}),
-                          pinned_site="cell-1", processing_latency_ms=0.1)
+    gnb = NetworkFunction(
+        "gnb",
+        "gNB",
+        Domain.RAN,
+        Resources(2, 4),
+        frozenset({SiteRole.CELL}),
+        pinned_site="cell-1",
+        processing_latency_ms=0.1,
+    )
     upf = NetworkFunction("upf", "UPF", Domain.CORE, Resources(4, 8), DC_ROLES, processing_latency_ms=0.05)
     smf = NetworkFunction("smf", "SMF", Domain.CORE, Resources(2, 4), DC_ROLES)
     amf = NetworkFunction("amf", "AMF", Domain.CORE, Resources(2, 4), DC_ROLES)

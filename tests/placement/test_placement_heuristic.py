@@ -79,9 +79,14 @@ def test_full_pinned_site_names_the_pinned_function() -> None:
         place(gnb_upf(10.0), chain(), Usage({"cell-1": Resources(7, 0)}))
     blocking = err.value.blocking
     assert (blocking.kind, blocking.subject, blocking.required, blocking.best_achievable) == (
-        "site-capacity", "gnb", 2.0, 1.0)
+        "site-capacity",
+        "gnb",
+        2.0,
+        1.0,
+    )
     assert blocking.explanation == (
-        "gnb is pinned to cell-1, which has 1 vCPU and 16 GB free; it needs 2 vCPU and 4 GB")
+        "gnb is pinned to cell-1, which has 1 vCPU and 16 GB free; it needs 2 vCPU and 4 GB"
+    )
 
 
 def test_capacity_is_summed_over_functions_on_a_site() -> None:
@@ -136,7 +141,10 @@ def test_full_link_forces_a_detour() -> None:
     assert check_placement(request, substrate, held, placement) == []
     # A thin link still fits on the short path.
     assert place(gnb_upf(3.5, bandwidth=40), substrate, held).route("n3").sites == (
-        "cell-1", "edge-1", "regional-1")
+        "cell-1",
+        "edge-1",
+        "regional-1",
+    )
 
 
 def test_bandwidth_of_earlier_links_of_the_same_slice_counts() -> None:
@@ -175,20 +183,27 @@ def test_detour_that_breaks_the_budget_is_link_bandwidth() -> None:
 
 def test_unknown_pin_and_missing_role_are_no_candidate_site() -> None:
     request = gnb_upf(1.0)
-    bad_pin = SliceRequest(request.template, request.sla,
-                           (NetworkFunction("gnb", "gNB", Domain.RAN, Resources(1, 1),
-                                            frozenset({SiteRole.CELL}), "cell-9"), request.functions[1]),
-                           request.links)
+    bad_pin = SliceRequest(
+        request.template,
+        request.sla,
+        (
+            NetworkFunction("gnb", "gNB", Domain.RAN, Resources(1, 1), frozenset({SiteRole.CELL}), "cell-9"),
+            request.functions[1],
+        ),
+        request.links,
+    )
     with pytest.raises(InfeasibleError) as err:
         place(bad_pin, chain())
     assert err.value.blocking.kind == "no-candidate-site"
     assert err.value.blocking.subject == "gnb"
     assert "cell-9" in err.value.blocking.explanation
 
-    core_gnb = NetworkFunction("gnb", "gNB", Domain.RAN, Resources(1, 1), frozenset({SiteRole.CELL}),
-                               "core-1")
-    wrong_role_pin = SliceRequest(request.template, request.sla, (core_gnb, request.functions[1]),
-                                  request.links)
+    core_gnb = NetworkFunction(
+        "gnb", "gNB", Domain.RAN, Resources(1, 1), frozenset({SiteRole.CELL}), "core-1"
+    )
+    wrong_role_pin = SliceRequest(
+        request.template, request.sla, (core_gnb, request.functions[1]), request.links
+    )
     with pytest.raises(InfeasibleError) as err:
         place(wrong_role_pin, chain())
     assert err.value.blocking.kind == "no-candidate-site"
@@ -211,8 +226,12 @@ def test_same_site_functions_get_a_one_site_route() -> None:
     # Both functions pinned to the same site.
     a = NetworkFunction("a", "X", Domain.CORE, Resources(1, 1), DC_ROLES, "edge-1", 0.2)
     b = NetworkFunction("b", "Y", Domain.CORE, Resources(1, 1), DC_ROLES, "edge-1", 0.3)
-    request = SliceRequest("co", SLA(SliceType.EMBB, (LatencyBudget("ab", "a", "b", 0.5),)), (a, b),
-                           (VirtualLink("ab", "a", "b", 100),))
+    request = SliceRequest(
+        "co",
+        SLA(SliceType.EMBB, (LatencyBudget("ab", "a", "b", 0.5),)),
+        (a, b),
+        (VirtualLink("ab", "a", "b", 100),),
+    )
     placement = place(request, chain())
     route = placement.route("ab")
     assert route.sites == ("edge-1",) and route.latency_ms == 0.0 and route.link_keys == ()

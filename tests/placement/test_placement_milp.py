@@ -103,12 +103,17 @@ def test_budget_met_through_a_longer_slice_path() -> None:
     substrate = chain(bandwidth=100, extra_links=[Link("cell-1", "regional-1", 20.0, 10_000)])
     a = NetworkFunction("a", "gNB", Domain.RAN, Resources(1, 1), frozenset({SiteRole.CELL}), "cell-1")
     b = NetworkFunction("b", "UPF", Domain.CORE, Resources(1, 1), DC_ROLES)
-    c = NetworkFunction("c", "APP", Domain.CORE, Resources(1, 1), frozenset({SiteRole.REGIONAL}),
-                        "regional-1")
-    links = (VirtualLink("ab", "a", "b", 10), VirtualLink("bc", "b", "c", 10),
-             VirtualLink("ac", "a", "c", 500))
-    request = SliceRequest("triangle", SLA(SliceType.URLLC, (LatencyBudget("a-c", "a", "c", 5.0),)),
-                           (a, b, c), links)
+    c = NetworkFunction(
+        "c", "APP", Domain.CORE, Resources(1, 1), frozenset({SiteRole.REGIONAL}), "regional-1"
+    )
+    links = (
+        VirtualLink("ab", "a", "b", 10),
+        VirtualLink("bc", "b", "c", 10),
+        VirtualLink("ac", "a", "c", 500),
+    )
+    request = SliceRequest(
+        "triangle", SLA(SliceType.URLLC, (LatencyBudget("a-c", "a", "c", 5.0),)), (a, b, c), links
+    )
     exact = milp(request, substrate)
     assert exact.route("ac").latency_ms == pytest.approx(20.0)
     assert exact.budgets[0].achieved_ms == pytest.approx(3.0)

@@ -49,12 +49,19 @@ LINK_MBPS = [50.0, 100.0, 200.0, 400.0]
 def instances(draw: st.DrawFn) -> Case:
     n_sites = draw(st.integers(3, 6))
     # s1 is a data centre, so that most slices have somewhere to go.
-    roles = [SiteRole.CELL, draw(st.sampled_from(DC)),
-             *draw(st.lists(st.sampled_from(list(SiteRole)), min_size=n_sites - 2, max_size=n_sites - 2))]
+    roles = [
+        SiteRole.CELL,
+        draw(st.sampled_from(DC)),
+        *draw(st.lists(st.sampled_from(list(SiteRole)), min_size=n_sites - 2, max_size=n_sites - 2)),
+    ]
     present = sorted({r for r in roles if r is not SiteRole.CELL})
     sites = tuple(
-        Site(f"s{i}", role, Resources(draw(st.integers(1, 12)), draw(st.integers(1, 12))),
-             draw(st.integers(1, 4)))
+        Site(
+            f"s{i}",
+            role,
+            Resources(draw(st.integers(1, 12)), draw(st.integers(1, 12))),
+            draw(st.integers(1, 4)),
+        )
         for i, role in enumerate(roles)
     )
     pairs = [(draw(st.integers(0, i - 1)), i) for i in range(1, n_sites)]  # a spanning tree
@@ -69,18 +76,37 @@ def instances(draw: st.DrawFn) -> Case:
     held_links = {link.key: draw(st.sampled_from(LINK_MBPS[:2])) for link in links if draw(st.booleans())}
 
     n_funcs = draw(st.integers(2, 5))
-    funcs = [NetworkFunction("f0", "gNB", Domain.RAN, Resources(1, 1), frozenset({SiteRole.CELL}),
-                             pinned_site="s0", processing_latency_ms=draw(st.integers(0, 2)) / 4)]
+    funcs = [
+        NetworkFunction(
+            "f0",
+            "gNB",
+            Domain.RAN,
+            Resources(1, 1),
+            frozenset({SiteRole.CELL}),
+            pinned_site="s0",
+            processing_latency_ms=draw(st.integers(0, 2)) / 4,
+        )
+    ]
     for i in range(1, n_funcs):
         allowed = frozenset(draw(st.lists(st.sampled_from(present), min_size=1, max_size=3)))
         demand = Resources(draw(st.integers(0, 6)), draw(st.integers(0, 6)))
-        funcs.append(NetworkFunction(f"f{i}", "NF", Domain.CORE, demand, allowed,
-                                     processing_latency_ms=draw(st.integers(0, 2)) / 4))
-    vlinks = [VirtualLink(f"v{i}", f"f{draw(st.integers(0, i - 1))}", f"f{i}",
-                          float(draw(st.sampled_from([0, 10, 50, 100, 150]))))
-              for i in range(1, n_funcs)]
-    for k, (a, b) in enumerate(draw(st.lists(st.sampled_from(list(itertools.combinations(range(n_funcs), 2))),
-                                             max_size=2))):
+        funcs.append(
+            NetworkFunction(
+                f"f{i}", "NF", Domain.CORE, demand, allowed, processing_latency_ms=draw(st.integers(0, 2)) / 4
+            )
+        )
+    vlinks = [
+        VirtualLink(
+            f"v{i}",
+            f"f{draw(st.integers(0, i - 1))}",
+            f"f{i}",
+            float(draw(st.sampled_from([0, 10, 50, 100, 150]))),
+        )
+        for i in range(1, n_funcs)
+    ]
+    for k, (a, b) in enumerate(
+        draw(st.lists(st.sampled_from(list(itertools.combinations(range(n_funcs), 2))), max_size=2))
+    ):
         vlinks.append(VirtualLink(f"x{k}", f"f{a}", f"f{b}", float(draw(st.sampled_from([0, 20, 100])))))
     budgets = tuple(
         LatencyBudget(f"b{k}", "f0", f"f{draw(st.integers(1, n_funcs - 1))}", draw(st.integers(1, 24)) / 2)

@@ -44,16 +44,22 @@ KINDS = {"no-candidate-site", "latency-budget", "site-capacity", "link-bandwidth
 def random_instance(rng: random.Random) -> tuple[SliceRequest, Substrate, Usage]:
     n_sites = rng.randint(3, 5)
     roles = [SiteRole.CELL] + [rng.choice(ROLES) for _ in range(n_sites - 1)]
-    sites = tuple(Site(f"s{i}", role, Resources(rng.randint(2, 8), rng.randint(2, 8)), rng.randint(1, 4))
-                  for i, role in enumerate(roles))
+    sites = tuple(
+        Site(f"s{i}", role, Resources(rng.randint(2, 8), rng.randint(2, 8)), rng.randint(1, 4))
+        for i, role in enumerate(roles)
+    )
     pairs = [(rng.randrange(i), i) for i in range(1, n_sites)]  # a spanning tree
     others = [p for p in itertools.combinations(range(n_sites), 2) if p not in pairs]
     pairs += rng.sample(others, k=min(len(others), rng.randint(0, 2)))
-    links = tuple(Link(f"s{a}", f"s{b}", round(rng.uniform(0.5, 5.0), 1), rng.choice([50, 100, 200, 300]))
-                  for a, b in pairs)
+    links = tuple(
+        Link(f"s{a}", f"s{b}", round(rng.uniform(0.5, 5.0), 1), rng.choice([50, 100, 200, 300]))
+        for a, b in pairs
+    )
     substrate = Substrate("random", sites, links, (Controller("c", Domain.CORE, Protocol.GNMI, "h", 1),))
-    usage = Usage({s.name: Resources(rng.randint(0, 2), 0) for s in sites if rng.random() < 0.3},
-                  {link.key: float(rng.choice([0, 50])) for link in links if rng.random() < 0.3})
+    usage = Usage(
+        {s.name: Resources(rng.randint(0, 2), 0) for s in sites if rng.random() < 0.3},
+        {link.key: float(rng.choice([0, 50])) for link in links if rng.random() < 0.3},
+    )
 
     n_funcs = rng.randint(2, 4)
     funcs = []
@@ -68,11 +74,15 @@ def random_instance(rng: random.Random) -> tuple[SliceRequest, Substrate, Usage]
     ends = [(rng.randrange(i), i) for i in range(1, n_funcs)]
     if n_funcs > 2 and rng.random() < 0.3:
         ends.append((0, n_funcs - 1))
-    vlinks = tuple(VirtualLink(f"v{k}", f"f{a}", f"f{b}", rng.choice([10, 50, 100, 150]))
-                   for k, (a, b) in enumerate(ends))
-    budgets = tuple(LatencyBudget(f"b{k}", f"f{a}", f"f{b}", round(rng.uniform(1.0, 12.0), 1))
-                    for k in range(rng.randint(0, 2))
-                    for a, b in [rng.sample(range(n_funcs), 2)])
+    vlinks = tuple(
+        VirtualLink(f"v{k}", f"f{a}", f"f{b}", rng.choice([10, 50, 100, 150]))
+        for k, (a, b) in enumerate(ends)
+    )
+    budgets = tuple(
+        LatencyBudget(f"b{k}", f"f{a}", f"f{b}", round(rng.uniform(1.0, 12.0), 1))
+        for k in range(rng.randint(0, 2))
+        for a, b in [rng.sample(range(n_funcs), 2)]
+    )
     request = SliceRequest("random", SLA(SliceType.EMBB, budgets), tuple(funcs), vlinks)
     return request, substrate, usage
 
@@ -85,8 +95,11 @@ def exhaustive(request: SliceRequest, substrate: Substrate, usage: Usage) -> flo
         graph.add_edge(link.a, link.b)
 
     def allowed(nf: NetworkFunction) -> list[Site]:
-        return [s for s in substrate.sites if s.role in nf.allowed_roles
-                and (nf.pinned_site is None or s.name == nf.pinned_site)]
+        return [
+            s
+            for s in substrate.sites
+            if s.role in nf.allowed_roles and (nf.pinned_site is None or s.name == nf.pinned_site)
+        ]
 
     paths: dict[tuple[str, str], list[tuple[str, ...]]] = {}
     best: float | None = None
@@ -113,8 +126,13 @@ def exhaustive(request: SliceRequest, substrate: Substrate, usage: Usage) -> flo
     return best
 
 
-def _feasible(request: SliceRequest, substrate: Substrate, usage: Usage, where: dict[str, str],
-              chosen: Sequence[tuple[str, ...]]) -> bool:
+def _feasible(
+    request: SliceRequest,
+    substrate: Substrate,
+    usage: Usage,
+    where: dict[str, str],
+    chosen: Sequence[tuple[str, ...]],
+) -> bool:
     carried: dict[str, float] = {}
     routes = []
     for vl, path in zip(request.links, chosen, strict=True):
@@ -127,13 +145,17 @@ def _feasible(request: SliceRequest, substrate: Substrate, usage: Usage, where: 
         if carried.get(link.key, 0.0) > usage.link_free_mbps(link) + 1e-9:
             return False
     placement = Placement(where, tuple(routes), (), 0.0, "exhaustive")
-    return all(achieved_latency(request, placement, b.source, b.target) <= b.max_ms + 1e-9
-               for b in request.sla.latency_budgets)
+    return all(
+        achieved_latency(request, placement, b.source, b.target) <= b.max_ms + 1e-9
+        for b in request.sla.latency_budgets
+    )
 
 
 def _cpu_cost(request: SliceRequest, substrate: Substrate, placement: Placement) -> float:
-    return sum(nf.demand.cpu * substrate.site(placement.assignments[nf.name]).cost_per_cpu
-               for nf in request.functions)
+    return sum(
+        nf.demand.cpu * substrate.site(placement.assignments[nf.name]).cost_per_cpu
+        for nf in request.functions
+    )
 
 
 def test_heuristic_agrees_with_exhaustive_search() -> None:
@@ -175,19 +197,29 @@ def test_infeasible_latency_reports_a_true_lower_bound() -> None:
                 continue
             budget = next(b for b in request.sla.latency_budgets if b.name == err.blocking.subject)
             assert err.blocking.best_achievable > budget.max_ms
-            loose = SliceRequest(request.template, SLA(SliceType.EMBB, (
-                LatencyBudget(budget.name, budget.source, budget.target, err.blocking.best_achievable),)),
-                request.functions, request.links)
-            huge = Substrate(substrate.name,
-                             tuple(Site(s.name, s.role, Resources(1e6, 1e6), s.cost_per_cpu)
-                                   for s in substrate.sites),
-                             tuple(Link(k.a, k.b, k.latency_ms, 1e9) for k in substrate.links),
-                             substrate.controllers)
+            loose = SliceRequest(
+                request.template,
+                SLA(
+                    SliceType.EMBB,
+                    (LatencyBudget(budget.name, budget.source, budget.target, err.blocking.best_achievable),),
+                ),
+                request.functions,
+                request.links,
+            )
+            huge = Substrate(
+                substrate.name,
+                tuple(Site(s.name, s.role, Resources(1e6, 1e6), s.cost_per_cpu) for s in substrate.sites),
+                tuple(Link(k.a, k.b, k.latency_ms, 1e9) for k in substrate.links),
+                substrate.controllers,
+            )
             assert exhaustive(loose, huge, Usage()) is not None, f"case {case}"
             below = err.blocking.best_achievable - 1e-6
-            tighter = SliceRequest(request.template, SLA(SliceType.EMBB, (
-                LatencyBudget(budget.name, budget.source, budget.target, below),)),
-                request.functions, request.links)
+            tighter = SliceRequest(
+                request.template,
+                SLA(SliceType.EMBB, (LatencyBudget(budget.name, budget.source, budget.target, below),)),
+                request.functions,
+                request.links,
+            )
             assert exhaustive(tighter, huge, Usage()) is None or math.isinf(err.blocking.best_achievable)
             checked += 1
     assert checked >= 5

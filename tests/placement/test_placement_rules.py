@@ -45,11 +45,11 @@ def run(
         return exc
 
 
-def with_rules(
-    request: SliceRequest, *rules: PlacementRule, dedicated: tuple[str, ...] = ()
-) -> SliceRequest:
-    functions = tuple(dataclasses.replace(nf, isolation=Isolation.DEDICATED) if nf.name in dedicated else nf
-                      for nf in request.functions)
+def with_rules(request: SliceRequest, *rules: PlacementRule, dedicated: tuple[str, ...] = ()) -> SliceRequest:
+    functions = tuple(
+        dataclasses.replace(nf, isolation=Isolation.DEDICATED) if nf.name in dedicated else nf
+        for nf in request.functions
+    )
     return dataclasses.replace(request, functions=functions, rules=rules)
 
 
@@ -98,8 +98,9 @@ def one_site() -> Substrate:
 
 def test_anti_affinity_on_one_site_is_explained() -> None:
     request = with_rules(five_nf(30.0), PlacementRule("apart", RuleKind.ANTI_AFFINITY, ("smf", "amf")))
-    anywhere = tuple(dataclasses.replace(nf, pinned_site=None, allowed_roles=DC_ROLES)
-                     for nf in request.functions)
+    anywhere = tuple(
+        dataclasses.replace(nf, pinned_site=None, allowed_roles=DC_ROLES) for nf in request.functions
+    )
     request = dataclasses.replace(request, functions=anywhere)
     for engine in ENGINES:
         error = run(engine, request, one_site(), Usage())
@@ -115,8 +116,9 @@ def test_affinity_against_a_budget_blames_the_rule() -> None:
     # The UPF must stay within 1 ms of the gNB (edge-1); the AMF may only go to the core.
     request = with_rules(five_nf(1.0), PlacementRule("upf-with-amf", RuleKind.AFFINITY, ("upf", "amf")))
     core = frozenset({SiteRole.CORE})
-    core_amf = tuple(dataclasses.replace(nf, allowed_roles=core) if nf.name == "amf" else nf
-                     for nf in request.functions)
+    core_amf = tuple(
+        dataclasses.replace(nf, allowed_roles=core) if nf.name == "amf" else nf for nf in request.functions
+    )
     request = dataclasses.replace(request, functions=core_amf)
     for engine in ("heuristic", "milp"):
         error = run(engine, request, chain(), Usage())
@@ -167,8 +169,12 @@ def test_ledger_adds_and_removes_isolation() -> None:
 
 
 def test_checker_reports_broken_rules() -> None:
-    request = with_rules(five_nf(30.0), PlacementRule("apart", RuleKind.ANTI_AFFINITY, ("smf", "amf")),
-                         PlacementRule("together", RuleKind.AFFINITY, ("upf", "app")), dedicated=("upf",))
+    request = with_rules(
+        five_nf(30.0),
+        PlacementRule("apart", RuleKind.ANTI_AFFINITY, ("smf", "amf")),
+        PlacementRule("together", RuleKind.AFFINITY, ("upf", "app")),
+        dedicated=("upf",),
+    )
     placement = place(five_nf(30.0), chain())
     where = dict(placement.assignments, smf="core-1", amf="core-1", upf="edge-1", app="core-1")
     broken = dataclasses.replace(placement, assignments=where)
