@@ -17,9 +17,10 @@ class QuotaSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_slices: int | None = Field(None, ge=0, le=1_000_000)
-    max_vcpu: float | None = Field(None, ge=0, le=1e9)
-    max_bandwidth_mbps: float | None = Field(None, ge=0, le=1e12)
+    # strict: a JSON true is not a limit of 1 (pydantic's lax mode would take it as one).
+    max_slices: int | None = Field(None, ge=0, le=1_000_000, strict=True)
+    max_vcpu: float | None = Field(None, ge=0, le=1e9, strict=True)
+    max_bandwidth_mbps: float | None = Field(None, ge=0, le=1e12, strict=True)
     slice_types: list[SliceType] | None = Field(None, description="allowed slice types; null: all")
     over_quota: OverQuota = Field(
         OverQuota.REFUSE,

@@ -8,24 +8,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Response, status
+from fastapi import APIRouter, FastAPI, Path, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from nfvo import catalog
 from nfvo.api import metrics as prometheus
-from nfvo.api import problems, quotas
+from nfvo.api import problems, quotas, template_routes
+from nfvo.api.access_log import AccessLog
 from nfvo.api.admin_routes import router as admin_router
 from nfvo.api.auth import KeyCache, PrincipalDep, access
+from nfvo.api.event_routes import router as event_router
 from nfvo.api.expiry import Sweeper
 from nfvo.api.gate import Gate
 from nfvo.api.idempotency import IdempotencyKey, fingerprint, run_once
 from nfvo.api.lifecycle_routes import router as lifecycle_router
+from nfvo.api.plan_routes import router as plan_router
 from nfvo.api.ratelimit import TokenBuckets
 from nfvo.api.schemas import DriftView, SubstrateView, TemplateCheck, TemplateUpload, TemplateView
 from nfvo.api.settings import Security
 from nfvo.api.slice_routes import OrchestratorDep
 from nfvo.api.slice_routes import router as slice_router
+from nfvo.api.study_jobs import StudyJobs
+from nfvo.api.study_routes import router as study_router
+from nfvo.api.webhooks import Dispatcher, SecretBox
 from nfvo.domain import TemplateError, TemplateVersion
 from nfvo.domain.access import Role, StoredResponse
 from nfvo.lifecycle import Orchestrator
@@ -53,6 +60,7 @@ def list_templates(orchestrator: OrchestratorDep) -> list[TemplateView]:
     status_code=status.HTTP_201_CREATED,
     tags=["catalog"],
     response_model=TemplateView,
+    responses=template_routes.ACCEPTED,
     **access(Role.OPERATOR),
 )
 def upload_template(
@@ -65,6 +73,8 @@ def upload_template(
     validated first: an invalid template is refused with every problem found."""
 
     def run() -> StoredResponse:
+        if (deferred := template_routes.defer_upload(orchestrator, body)) is not None:
+            return deferred  # large: 202, validated by a worker
         _refuse_if_invalid(body.content, {})
         view = TemplateView.of(orchestrator.store.add_template(body.name, body.content))
         return StoredResponse(201, view.model_dump(mode="json"), view.location)
@@ -75,10 +85,18 @@ def upload_template(
     )
 
 
-@router.post("/templates/validate", tags=["catalog"], **access(Role.TENANT))
-def validate_template(body: TemplateCheck) -> dict[str, object]:
+@router.post(
+    "/templates/validate",
+    tags=["catalog"],
+    response_model=dict[str, object],
+    responses=template_routes.ACCEPTED,
+    **access(Role.TENANT),
+)
+def validate_template(body: TemplateCheck) -> dict[str, object] | Response:
     """Check a template (and inputs) without storing it: 200 when valid, else 422 with
-    one diagnostic per problem."""
+    one diagnostic per problem; 202 + Location for a large one."""
+    if (deferred := template_routes.defer_check(body)) is not None:
+        return deferred
     _refuse_if_invalid(body.content, body.inputs)
     return {"valid": True, "diagnostics": []}
 
@@ -110,7 +128,11 @@ def template_versions(name: str, orchestrator: OrchestratorDep) -> list[Template
     responses=YAML,
     **access(Role.TENANT),
 )
-def get_template_version(name: str, version: int, orchestrator: OrchestratorDep) -> Response:
+def get_template_version(
+    name: str,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],  # beyond: the database's integer overflows
+    orchestrator: OrchestratorDep,
+) -> Response:
     info, content = orchestrator.store.get_template(name, version)
     return _yaml(info, content)
 
@@ -122,7 +144,9 @@ def _yaml(info: TemplateVersion, content: str) -> Response:
 
 @router.get("/substrate", tags=["substrate"], **access(Role.OPERATOR))
 def get_substrate(orchestrator: OrchestratorDep) -> SubstrateView:
-    return SubstrateView.of(orchestrator.substrate, orchestrator.store.usage())
+    return SubstrateView.of(
+        orchestrator.substrate, orchestrator.store.usage(), orchestrator.shared_instances()
+    )
 
 
 @router.get("/reconciliation", tags=["operations"], **access(Role.OPERATOR))
@@ -154,13 +178,19 @@ def create_app(
     """
     settings = security or Security()
     sweeper = Sweeper(orchestrator, settings.expiry_sweep_s, settings.idempotency_ttl_s)
+    studies = StudyJobs(orchestrator.store, orchestrator.substrate)  # capacity studies, in processes
+    secret_box = SecretBox.from_settings(settings.webhooks)
+    dispatcher = Dispatcher(orchestrator.store, settings.webhooks, secret_box)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper.start()
+        dispatcher.start()
         try:
             yield
         finally:
+            studies.close()
+            dispatcher.stop()
             sweeper.stop()
 
     app = FastAPI(
@@ -174,12 +204,18 @@ def create_app(
     app.state.orchestrator = orchestrator
     app.state.key_cache = KeyCache(orchestrator.store, settings.key_cache_s)
     app.state.sweeper = sweeper
+    app.state.studies = studies
+    app.state.secret_box, app.state.webhook_settings = secret_box, settings.webhooks
     quotas.install(orchestrator)
     problems.install(app)
     app.include_router(router)
     app.include_router(slice_router)
     app.include_router(admin_router)
     app.include_router(lifecycle_router)
+    app.include_router(template_routes.router)
+    app.include_router(event_router)
+    app.include_router(plan_router)
+    app.include_router(study_router)
     if lab is not None:
         from nfvo.api.lab_routes import lab_router
 
@@ -191,4 +227,5 @@ def create_app(
         buckets=TokenBuckets(settings.rate_limit) if settings.rate_limit else None,
         audit_reads=settings.audit_reads,
     )
+    app.add_middleware(AccessLog)  # outermost: the request id is set before the gate runs
     return app

@@ -87,13 +87,20 @@ class KeyCache:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[ApiKey, float]] = {}
 
-    def lookup(self, token: str) -> ApiKey | None:
+    def cached(self, token: str) -> ApiKey | None:
+        """The key if it was verified less than ttl_s ago; no store access (the gate calls
+        this on the event loop, and goes to a thread for `lookup` only on a miss)."""
         fingerprint = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        now = time.monotonic()
         with self._lock:
             hit = self._known.get(fingerprint)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+    def lookup(self, token: str) -> ApiKey | None:
+        hit = self.cached(token)
+        if hit is not None:
+            return hit
+        fingerprint = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        now = time.monotonic()
         key = keys.verify(self.store, token)
         with self._lock:
             if key is None:
@@ -120,7 +127,9 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API k
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key")
 
 
-def current_principal(request: Request) -> Principal:
+# The dependencies below are `async def` on purpose: they do no I/O, and FastAPI runs a
+# plain `def` dependency on the thread pool, one thread hop each per request.
+async def current_principal(request: Request) -> Principal:
     principal = request.scope.get("state", {}).get("principal")
     return principal if isinstance(principal, Principal) else ANONYMOUS
 
@@ -129,7 +138,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def _require(role: Role) -> Any:
-    def check(
+    async def check(
         principal: PrincipalDep,
         _bearer_key: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
         _header_key: Annotated[str | None, Security(_api_key)],

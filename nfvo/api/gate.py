@@ -77,7 +77,7 @@ class Gate:
         token = presented_token(headers)
         if token is None:
             return ANONYMOUS
-        key = await anyio.to_thread.run_sync(self.keys.lookup, token)
+        key = self.keys.cached(token) or await anyio.to_thread.run_sync(self.keys.lookup, token)
         if key is None:
             client = scope["client"][0] if scope.get("client") else ""
             self._throttle(f"addr:{client}")  # guessing keys spends the address's tokens

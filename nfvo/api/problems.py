@@ -106,3 +106,43 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    _publish_problems(app)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 7807 problem details; `code` is stable, `hint` says what to do.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "hint": {"type": "string"},
+        "diagnostics": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _publish_problems(app: FastAPI) -> None:
+    """Say in the OpenAPI what every error really is: FastAPI documents its own 422 body
+    (HTTPValidationError, application/json), which this module replaces with problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        content = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path_item in spec.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Invalid request (problem+json)", "content": content}
+                responses["default"] = {"description": "An error (problem+json)", "content": content}
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

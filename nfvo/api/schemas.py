@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from nfvo.domain import (
     InputError,
     Operation,
     Placement,
+    SharedInstance,
     SliceInstance,
     Substrate,
     TemplateVersion,
@@ -280,9 +282,11 @@ class SubstrateView(BaseModel):
     sites: list[dict[str, Any]]
     links: list[dict[str, Any]]
     controllers: list[dict[str, Any]]
+    # Function instances several slices share: each holds its capacity once (in cpu_used).
+    shared_functions: list[dict[str, Any]] = []
 
     @classmethod
-    def of(cls, substrate: Substrate, usage: Usage) -> SubstrateView:
+    def of(cls, substrate: Substrate, usage: Usage, shared: Sequence[SharedInstance] = ()) -> SubstrateView:
         sites = []
         for site in substrate.sites:
             used = usage.sites.get(site.name)
@@ -312,7 +316,21 @@ class SubstrateView(BaseModel):
             {"name": c.name, "domain": c.domain.value, "protocol": c.protocol.value, "address": c.address}
             for c in substrate.controllers
         ]
-        return cls(name=substrate.name, sites=sites, links=links, controllers=controllers)
+        functions = [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "site": s.site,
+                "cpu": s.demand.cpu,
+                "memory_gb": s.demand.memory_gb,
+                "created_by": s.created_by,
+                "slices": [u.slice_id for u in s.users],
+            }
+            for s in shared
+        ]
+        return cls(
+            name=substrate.name, sites=sites, links=links, controllers=controllers, shared_functions=functions
+        )
 
 
 class DriftView(BaseModel):

@@ -21,7 +21,7 @@ from nfvo.store import utcnow
 PREFIX = "/api/v1"
 
 
-def get_orchestrator(request: Request) -> Orchestrator:
+async def get_orchestrator(request: Request) -> Orchestrator:  # async: no thread hop (see auth.py)
     orchestrator: Orchestrator = request.app.state.orchestrator
     return orchestrator
 

@@ -225,6 +225,19 @@ def build_request(ctx: MapContext, inputs: Mapping[str, Any], template: str) -> 
     # (docs/placement.md, "Rules": it would make shared cell sites exclusive).
     levels = dict(isolation)
     functions = [replace(f, isolation=levels[f.name]) if f.name in levels else f for f in functions]
+    # Sharing reaches the lifecycle through the functions: an instance named by the policy,
+    # or by default one per template and function (every slice of the template shares it).
+    shared = {name: share for share in sharing for name in share.functions}
+    functions = [
+        replace(
+            f,
+            shared_instance=shared[f.name].instance or f"{template.partition('@')[0]}.{f.name}",
+            shared_with=shared[f.name].shared_with,
+        )
+        if f.name in shared
+        else f
+        for f in functions
+    ]
     request = SliceRequest(template, sla, tuple(functions), tuple(links), dict(inputs), tuple(rules))
     profile = SliceProfile(level, tuple(chains), tuple(rules), tuple(sharing), tuple(isolation), tuple(qos))
     return LoadedTemplate(request, profile)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -44,11 +44,17 @@ def lab(
             help="an admin API key to accept (at least 16 characters); default: a fresh one, printed once",
         ),
     ] = None,
+    log_format: Annotated[
+        Literal["json", "text"],
+        typer.Option(help="log lines on stderr: json (one object a line, with request ids) or text"),
+    ] = "text",
 ) -> None:
     """Start the orchestrator on embedded SQLite with the emulated lab and the API."""
+    from nfvo import logs
     from nfvo.cli.demo import run_demo
     from nfvo.cli.runtime import lab_runtime, serving_in_background
 
+    logs.configure(log_format)
     with lab_runtime(
         substrate or example_substrate(),
         host=host,
@@ -114,6 +120,7 @@ from nfvo.cli.slices import op_app, slice_app  # noqa: E402 (registered after th
 
 app.add_typer(slice_app, name="slice")
 app.add_typer(op_app, name="op")
+
 
 def main() -> None:
     try:

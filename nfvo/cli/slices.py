@@ -2,13 +2,15 @@
 terminal (over HTTP, with an API key from --api-key or NFVO_API_KEY).
 
 Exit status: 0 done (with --wait: the operation COMPLETED), 1 the operation ended otherwise
-(with --wait), 2 refused or bad input (the API's problem detail and hint are printed).
+(with --wait; `plan`: it would not deploy), 2 refused or bad input (the API's problem detail
+and hint are printed).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -70,6 +72,26 @@ def create(
     accepted = call("POST", f"{api}/api/v1/slices", api_key, body).json()
     typer.echo(f"slice {accepted['slice']['id']}", err=True)
     _finish(api, api_key, accepted["operation"], wait)
+
+
+@slice_app.command("plan")
+def plan(
+    template: Annotated[str, typer.Argument(help="a catalog template name, e.g. urllc")],
+    inputs_file: Annotated[Path | None, typer.Option("--inputs", help="YAML file of template inputs")] = None,
+    inputs: SetOpt = None,
+    as_json: JsonOpt = False,
+    api: ApiOpt = DEFAULT_API,
+    api_key: KeyOpt = None,
+) -> None:
+    """Dry run: placement, per-domain diff and twin verdict; deploys nothing (exit 1: would not deploy)."""
+    from nfvo.cli.place import _inputs
+    from nfvo.cli.plan_text import format_plan
+
+    values = {**_inputs(inputs_file), **parse_inputs(inputs)}  # --set wins over the file
+    body: dict[str, object] = {"template": template, "inputs": values}
+    answer = call("POST", f"{api}/api/v1/plans", api_key, body).json()
+    typer.echo(json.dumps(answer, indent=2) if as_json else format_plan(answer))
+    raise typer.Exit(0 if answer["would_deploy"] else 1)
 
 
 @slice_app.command("list")

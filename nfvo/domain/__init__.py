@@ -54,6 +54,7 @@ from nfvo.domain.plan import (
     format_path,
     parse_path,
 )
+from nfvo.domain.sharing import SharedInstance, SharedUser, SharingRefused
 from nfvo.domain.slice import (
     SLA,
     Isolation,
@@ -126,6 +127,9 @@ __all__ = [
     "Route",
     "RuleKind",
     "Scalar",
+    "SharedInstance",
+    "SharedUser",
+    "SharingRefused",
     "Site",
     "SiteRole",
     "SliceInstance",

@@ -51,6 +51,12 @@ class NetworkFunction:
     # (the ledger, Usage, records such sites as exclusive). The SLA's slice-wide isolation
     # does not set this; only a per-function policy does (docs/placement.md, "Rules").
     isolation: Isolation = Isolation.SHARED
+    # A function instance common to several slices (an nfvo.policies.Sharing policy): the
+    # ledger holds its demand once, as the instance's, not as any one slice's. A slice
+    # joining a running instance gets the function pinned to the instance's site with no
+    # demand of its own (see nfvo/lifecycle/sharing.py).
+    shared_instance: str | None = None
+    shared_with: tuple[str, ...] = ()  # slice or template names it may be shared with; () = any
 
 
 @dataclass(frozen=True)

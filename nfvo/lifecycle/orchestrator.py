@@ -27,6 +27,7 @@ from nfvo.domain import (
     OperationKind,
     OperationState,
     Placer,
+    SharedInstance,
     SliceInstance,
     SliceRequest,
     SliceState,
@@ -37,6 +38,7 @@ from nfvo.domain import (
     Usage,
     link_key,
 )
+from nfvo.lifecycle import sharing
 from nfvo.lifecycle.admission import checked_placement
 from nfvo.lifecycle.breaker import BreakerPolicy
 from nfvo.lifecycle.interventions import Interventions
@@ -136,8 +138,10 @@ class Orchestrator(Interventions):
 
         def decide(held: Usage, origin: TemplateVersion) -> tuple[SliceInstance, Operation, Usage]:
             started = utcnow()
-            placement = checked_placement(self.placer, request, self.live_substrate(), held)
-            plan = build_plan(slice_id, display_name, request, placement, self.substrate)
+            placing = sharing.joining(request, slice_id, display_name, sharing.running(self.store))
+            placement = checked_placement(self.placer, placing, self.live_substrate(), held)
+            kept, shared = sharing.settle(placing, placement, slice_id, display_name)
+            plan = build_plan(slice_id, display_name, kept, placement, self.substrate)
             budgets = ", ".join(
                 f"{b.budget.name} {b.achieved_ms:.2f}/{b.budget.max_ms:.2f} ms" for b in placement.budgets
             )
@@ -148,7 +152,7 @@ class Orchestrator(Interventions):
                 tenant=tenant,
                 template=origin.ref,
                 state=SliceState.INSTANTIATING,
-                request=request,
+                request=kept,
                 created_at=parse_start,
                 placement=placement,
                 plan=plan,
@@ -161,9 +165,10 @@ class Orchestrator(Interventions):
                 state=OperationState.STARTING,
                 started_at=parse_start,
                 steps=(parsed, placed),
-                held_for="; ".join(self.approvals.reasons(request)),
+                held_for="; ".join(self.approvals.reasons(kept)),
             )
-            return instance, operation, placement.usage(request)
+            sharing.attach(self.store, shared)  # joins the admission transaction
+            return instance, operation, placement.usage(kept)
 
         instance, operation = self.store.admit((request.template, content), decide)
         if not operation.held_for:
@@ -252,6 +257,10 @@ class Orchestrator(Interventions):
                     results[instance.id] = exc
         return results
 
+    def shared_instances(self) -> list[SharedInstance]:
+        """Function instances several slices share (nfvo/lifecycle/sharing.py), by name."""
+        return [i for _, i in sorted(sharing.running(self.store).items())]
+
     def restore(self, *, sites: Iterable[str] = (), links: Iterable[tuple[str, str]] = ()) -> None:
         """Put sites and links back in service for placement (slices are not moved back)."""
         self.failed_sites -= frozenset(sites)
@@ -264,10 +273,13 @@ class Orchestrator(Interventions):
         def decide(held: Usage, instance: SliceInstance) -> tuple[Modification, Operation]:
             if request is not None:
                 self.approvals.check_change(instance.request, request)
+            # The slice's shared functions stay on their instances, asking for nothing.
+            running = sharing.running(self.store)
+            wanted = sharing.joining(request or instance.request, instance.id, instance.name, running)
             return decide_modification(
                 operation_id=operation_id,
                 reason=reason,
-                request=request,
+                request=wanted,
                 substrate=substrate,
                 placer=self.placer,
                 held_by_others=held,

@@ -3,9 +3,12 @@ the bookkeeping around it (futures to wait on, the bulkhead and breakers of cont
 
 from __future__ import annotations
 
+import contextvars
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from nfvo import logs
 from nfvo.domain import (
     ConflictError,
     NfvoError,
@@ -25,6 +28,8 @@ from nfvo.lifecycle.push import Connect
 from nfvo.lifecycle.recovery import finish_teardown
 from nfvo.lifecycle.saga import deploy
 from nfvo.store import Store
+
+log = logging.getLogger("nfvo.lifecycle.runner")
 
 
 class OperationRunner:
@@ -111,12 +116,16 @@ class OperationRunner:
 
     def _start(self, operation: Operation, run: Callable[..., None], *args: object) -> None:
         def guarded() -> None:
-            try:
-                run(*args)
-            except NfvoError as exc:  # anything the saga did not turn into a state already
-                Journal(self.store, operation.id).set_state(OperationState.FAILED, exc)
+            with logs.bound(operation=operation.id, slice_=operation.slice_id):
+                log.info("operation %s (%s) started", operation.id, operation.kind.value)
+                try:
+                    run(*args)
+                except NfvoError as exc:  # anything the saga did not turn into a state already
+                    Journal(self.store, operation.id).set_state(OperationState.FAILED, exc)
+                log.info("operation %s (%s) finished", operation.id, operation.kind.value)
 
-        self._running[operation.id] = self._pool.submit(guarded)
+        # The caller's context (the request id of the API request that started it) goes along.
+        self._running[operation.id] = self._pool.submit(contextvars.copy_context().run, guarded)
 
     def wait(self, operation_id: str, timeout_s: float | None = None) -> Operation:
         """Block until an operation started by this process has ended; return it."""

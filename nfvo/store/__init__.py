@@ -1,6 +1,10 @@
 """Persistence: slice instances, operations and the capacity ledger (SQLAlchemy)."""
 
+from nfvo.store import (
+    events,  # registers its tables on the metadata
+    studies,  # registers its table on the metadata
+)
 from nfvo.store import modify as modifications  # registers its table on the metadata
 from nfvo.store.repository import Store, utcnow
 
-__all__ = ["Store", "modifications", "utcnow"]
+__all__ = ["Store", "events", "modifications", "studies", "utcnow"]

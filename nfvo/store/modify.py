@@ -28,7 +28,7 @@ from nfvo.domain import (
     SliceState,
     Usage,
 )
-from nfvo.store import codec
+from nfvo.store import codec, events
 from nfvo.store.repository import (
     Store,
     _operation_row,
@@ -72,6 +72,7 @@ def begin(store: Store, slice_id: str, decide: Decide) -> tuple[Modification, Op
         modification, operation = decide(held_by_others, instance)
         new = modification.placement.usage(modification.request)
         row.state = SliceState.MODIFYING.value
+        events.slice_state_changed(session, row, SliceState.ACTIVE.value)
         session.add(
             ModificationRow(
                 slice_id=slice_id,
@@ -82,7 +83,9 @@ def begin(store: Store, slice_id: str, decide: Decide) -> tuple[Modification, Op
                 plan=codec.dump(modification.plan),
             )
         )
-        session.add(_operation_row(operation))
+        operation_row = _operation_row(operation)
+        session.add(operation_row)
+        events.operation_state_changed(session, operation_row, None)
         session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
         session.add_all(_reservation_rows(slice_id, old.cover(new)))
     return modification, operation
@@ -114,7 +117,8 @@ def finish(store: Store, slice_id: str, *, applied: bool, steady_plan: Deploymen
             instance = _slice_from_row(row)
             assert instance.placement is not None
             usage = instance.placement.usage(instance.request)
-        row.state = SliceState.ACTIVE.value
+        previous, row.state = row.state, SliceState.ACTIVE.value
+        events.slice_state_changed(session, row, previous)
         session.delete(mod_row)
         session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
         session.add_all(_reservation_rows(slice_id, usage))
@@ -126,7 +130,8 @@ def fail(store: Store, slice_id: str) -> None:
     with store._tx() as session:
         row = session.get(SliceRow, slice_id)
         if row is not None:
-            row.state = SliceState.FAILED.value
+            previous, row.state = row.state, SliceState.FAILED.value
+            events.slice_state_changed(session, row, previous)
 
 
 def in_flight(store: Store) -> list[Modification]:

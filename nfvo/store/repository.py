@@ -35,7 +35,7 @@ from nfvo.domain import (
     Usage,
     Verdict,
 )
-from nfvo.store import codec, migrate, templates
+from nfvo.store import codec, events, migrate, sharing, templates
 from nfvo.store.tables import OperationRow, ReservationRow, SliceRow
 
 # An arbitrary constant naming the admission lock among PostgreSQL advisory locks.
@@ -46,9 +46,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Set while a read-only transaction begins: SQLite then takes no write lock, so readers run
+# side by side under WAL instead of queueing behind every writer (and each other).
+_READING: ContextVar[bool] = ContextVar("nfvo_store_reading", default=False)
+
+
 def _sqlite_begin_immediate(engine: Engine) -> None:
     # pysqlite's own transaction handling issues a deferred BEGIN lazily; take control so
-    # that every transaction takes the write lock up front (the documented SQLAlchemy recipe).
+    # that every transaction takes the write lock up front (the documented SQLAlchemy recipe),
+    # except read-only ones (Store._read), which never write and so need no lock.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -60,14 +66,18 @@ def _sqlite_begin_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _READING.get() else "BEGIN IMMEDIATE")
 
 
 class Store:
     def __init__(self, url: str) -> None:
         is_sqlite = url.startswith("sqlite")
         connect_args = {"check_same_thread": False, "timeout": 30} if is_sqlite else {}
-        self.engine = create_engine(url, connect_args=connect_args)
+        # The API serves requests from a thread pool (40 threads): with the default pool of
+        # 5 (+10 overflow) connections, the overflow ones are opened and closed on every
+        # burst. SQLite connections are cheap to keep; PostgreSQL's are left to the default.
+        pool = {"pool_size": 20, "max_overflow": 20} if is_sqlite and ":memory:" not in url else {}
+        self.engine = create_engine(url, connect_args=connect_args, **pool)
         if is_sqlite:
             _sqlite_begin_immediate(self.engine)
         migrate.upgrade(self.engine)
@@ -93,6 +103,22 @@ class Store:
             finally:
                 self._active.reset(token)
 
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A transaction that only reads (joining an open one, if any): never call a method
+        that writes inside it. On SQLite it takes no write lock; a snapshot is still a
+        snapshot (WAL), so what it reads is consistent."""
+        if self._active.get() is not None:
+            with self._tx() as session:
+                yield session
+            return
+        reading = _READING.set(True)
+        try:
+            with self._tx() as session:
+                yield session
+        finally:
+            _READING.reset(reading)
+
     def transaction(self) -> AbstractContextManager[Session]:
         """One transaction, for the store's other repositories (tenancy, audit, ...)."""
         return self._tx()
@@ -116,10 +142,13 @@ class Store:
             self._serialise(session)
             version = templates.record(session, *template)
             instance, operation, usage = decide(self._usage(session), version)
-            session.add(_slice_row(instance))
+            slice_row, operation_row = _slice_row(instance), _operation_row(operation)
+            session.add(slice_row)
             session.flush()  # the slice row must exist before rows that reference it
-            session.add(_operation_row(operation))
+            session.add(operation_row)
             session.add_all(_reservation_rows(instance.id, usage))
+            events.slice_state_changed(session, slice_row, None)
+            events.operation_state_changed(session, operation_row, None)
         return instance, operation
 
     # --- templates ----------------------------------------------------------------
@@ -130,11 +159,11 @@ class Store:
             return templates.record(session, name, content)
 
     def get_template(self, name: str, version: int | None = None) -> tuple[TemplateVersion, str]:
-        with self._tx() as session:
+        with self._read() as session:
             return templates.fetch(session, name, version)
 
     def template_versions(self, name: str) -> list[TemplateVersion]:
-        with self._tx() as session:
+        with self._read() as session:
             found = templates.versions(session, name)
         if not found:
             raise NotFoundError(f"no template named {name!r} in the catalog")
@@ -142,7 +171,7 @@ class Store:
 
     def list_templates(self) -> list[TemplateVersion]:
         """The latest version of every template."""
-        with self._tx() as session:
+        with self._read() as session:
             return templates.latest_of_each(session)
 
     def _serialise(self, session: Session) -> None:
@@ -156,7 +185,7 @@ class Store:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMISSION_LOCK_KEY})
 
     def usage(self) -> Usage:
-        with self._tx() as session:
+        with self._read() as session:
             return self._usage(session)
 
     @staticmethod
@@ -174,16 +203,18 @@ class Store:
                     exclusive.add(row.resource)
             else:
                 links[row.resource] = links.get(row.resource, 0.0) + row.bandwidth_mbps
-        return Usage(sites, links, hosted, frozenset(exclusive))
+        # Shared function instances hold their demand once, whoever uses them.
+        return Usage(sites, links, hosted, frozenset(exclusive)) + sharing.usage(session)
 
     def release(self, slice_id: str) -> None:
         with self._tx() as session:
             session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
+            sharing.detach(session, slice_id)
 
     # --- slices -------------------------------------------------------------------
 
     def get_slice(self, slice_id: str) -> SliceInstance:
-        with self._tx() as session:
+        with self._read() as session:
             row = session.get(SliceRow, slice_id)
             if row is None:
                 raise NotFoundError(f"no slice with id {slice_id!r}", hint="GET /api/v1/slices lists them")
@@ -197,7 +228,7 @@ class Store:
             query = query.where(SliceRow.tenant == tenant)
         if state is not None:
             query = query.where(SliceRow.state == state.value)
-        with self._tx() as session:
+        with self._read() as session:
             return [_slice_from_row(row) for row in session.scalars(query)]
 
     def transition(self, slice_id: str, allowed: tuple[SliceState, ...], to: SliceState) -> SliceInstance:
@@ -213,7 +244,8 @@ class Store:
                     + " or ".join(s.value for s in allowed),
                     hint="wait for its running operation to end (GET /api/v1/operations?slice_id=...)",
                 )
-            row.state = to.value
+            previous, row.state = row.state, to.value
+            events.slice_state_changed(session, row, previous)
             return _slice_from_row(row)
 
     def update_slice(
@@ -231,22 +263,26 @@ class Store:
             if row is None:
                 raise NotFoundError(f"no slice with id {slice_id!r}")
             if state is not None:
-                row.state = state.value
+                previous, row.state = row.state, state.value
+                events.slice_state_changed(session, row, previous)
             if plan is not None:
                 row.plan = codec.dump(plan)
             if verdict is not None:
                 row.verdict = codec.dump(verdict)
             if release:
                 session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
+                sharing.detach(session, slice_id)
 
     # --- operations ---------------------------------------------------------------
 
     def add_operation(self, operation: Operation) -> None:
         with self._tx() as session:
-            session.add(_operation_row(operation))
+            row = _operation_row(operation)
+            session.add(row)
+            events.operation_state_changed(session, row, None)
 
     def get_operation(self, operation_id: str) -> Operation:
-        with self._tx() as session:
+        with self._read() as session:
             row = session.get(OperationRow, operation_id)
             if row is None:
                 raise NotFoundError(f"no operation with id {operation_id!r}")
@@ -260,7 +296,7 @@ class Store:
         if open_only:
             final = [state.value for state in OperationState if state.is_final]
             query = query.where(OperationRow.state.not_in(final))
-        with self._tx() as session:
+        with self._read() as session:
             return [_operation_from_row(row) for row in session.scalars(query)]
 
     def transition_operation(
@@ -277,7 +313,8 @@ class Store:
                     + " or ".join(s.value for s in allowed),
                     hint="only an operation in FAILED_TEMP can be retried or rolled back",
                 )
-            row.state = to.value
+            previous, row.state = row.state, to.value
+            events.operation_state_changed(session, row, previous)
             row.finished_at = None
             return _operation_from_row(row)
 
@@ -309,7 +346,8 @@ class Store:
             if row is None:
                 raise NotFoundError(f"no operation with id {operation_id!r}")
             if state is not None:
-                row.state = state.value
+                previous, row.state = row.state, state.value
+                events.operation_state_changed(session, row, previous)
                 if state.is_final:
                     row.finished_at = utcnow()
             if steps is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from secured_api import ROLES, Secured, is_problem
 
+from nfvo.catalog import offload
 from nfvo.domain.access import Role
 from nfvo.store import keys
 
@@ -24,7 +25,14 @@ RULES: dict[tuple[str, str], tuple[str | None, bool]] = {
     ("GET", "/api/v1/templates/{name}"): ("tenant", False),
     ("GET", "/api/v1/templates/{name}/versions"): ("tenant", False),
     ("GET", "/api/v1/templates/{name}/versions/{version}"): ("tenant", False),
+    ("GET", "/api/v1/template-validations/{validation_id}"): ("tenant", False),
     ("POST", "/api/v1/slices"): ("tenant", False),
+    ("POST", "/api/v1/plans"): ("tenant", False),
+    ("POST", "/api/v1/studies"): ("operator", False),
+    ("GET", "/api/v1/studies"): ("operator", False),
+    ("GET", "/api/v1/studies/{study_id}"): ("operator", False),
+    ("GET", "/api/v1/studies/{study_id}/report"): ("operator", False),
+    ("DELETE", "/api/v1/studies/{study_id}"): ("operator", False),
     ("GET", "/api/v1/slices"): ("tenant", False),
     ("GET", "/api/v1/slices/{slice_id}"): ("tenant", True),
     ("DELETE", "/api/v1/slices/{slice_id}"): ("tenant", True),
@@ -53,6 +61,12 @@ RULES: dict[tuple[str, str], tuple[str | None, bool]] = {
     ("DELETE", "/api/v1/keys/{key_id}"): ("admin", False),
     ("GET", "/api/v1/audit"): ("admin", False),
     ("GET", "/api/v1/lab/controllers"): ("operator", False),
+    ("POST", "/api/v1/subscriptions"): ("tenant", False),
+    ("GET", "/api/v1/subscriptions"): ("tenant", False),
+    ("GET", "/api/v1/subscriptions/{subscription_id}"): ("tenant", True),
+    ("DELETE", "/api/v1/subscriptions/{subscription_id}"): ("tenant", True),
+    ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): ("tenant", True),
+    ("GET", "/api/v1/events"): ("tenant", False),
     ("POST", "/api/v1/lab/controllers/{domain}/faults"): ("operator", False),
     ("DELETE", "/api/v1/lab/controllers/{domain}/faults"): ("operator", False),
 }
@@ -68,6 +82,8 @@ def body_for(method: str, path: str, api: Secured) -> Any:
         ("POST", "/api/v1/templates"): {"name": "rbac-template", "content": content},
         ("POST", "/api/v1/templates/validate"): {"content": content},
         ("POST", "/api/v1/slices"): {"template": "mmtc"},
+        ("POST", "/api/v1/plans"): {"template": "mmtc"},
+        ("POST", "/api/v1/studies"): {"arrivals": 100, "replications": 1},
         ("PATCH", "/api/v1/slices/{slice_id}"): {"inputs": {"throughput_mbps": 150.0}},
         ("POST", "/api/v1/substrate/heal"): {"sites": []},
         ("POST", "/api/v1/substrate/restore"): {"sites": []},
@@ -75,6 +91,10 @@ def body_for(method: str, path: str, api: Secured) -> Any:
         ("PUT", "/api/v1/tenants/{name}/quota"): {"max_slices": 100},
         ("POST", "/api/v1/keys"): {"name": "rbac", "role": "operator"},
         ("POST", "/api/v1/lab/controllers/{domain}/faults"): {"kind": "delay", "delay_ms": 0},
+        ("POST", "/api/v1/subscriptions"): {
+            "callback_url": "http://127.0.0.1:9/rbac",
+            "event_types": ["slice.state"],
+        },
     }
     return bodies.get((method, path))
 
@@ -93,6 +113,9 @@ def test_every_endpoint_for_every_role(secured: Secured) -> None:
     assert not unruled, f"endpoints without an RBAC rule (add them to RULES): {unruled}"
 
     failures: list[str] = []
+    small_study = {"arrivals": 100, "replications": 1}
+    study = api.call("operator", "POST", "/api/v1/studies", json=small_study).json()["id"]
+    validation = offload.VALIDATIONS.submit(api.orchestrator.store.get_template("urllc")[1], {}).id
     for method, path, spec in endpoints:
         least, scoped = RULES[(method, path)]
         if spec.get("x-required-role") != (least or "anonymous"):
@@ -106,7 +129,14 @@ def test_every_endpoint_for_every_role(secured: Secured) -> None:
                 "version": "1",
                 "key_id": spare,
                 "domain": "core",
+                "study_id": study,
+                "validation_id": validation,
             }
+            if "{subscription_id}" in path:  # tenant A's, made afresh: a DELETE must not spoil the next call
+                made = api.call(
+                    "tenant-a", "POST", "/api/v1/subscriptions", json={"callback_url": "http://127.0.0.1:9/"}
+                )
+                params["subscription_id"] = made.json()["id"]
             url = path.format(**params)
             body = body_for(method, path, api)
             reply = api.call(who, method, url, json=body) if body is not None else api.call(who, method, url)
