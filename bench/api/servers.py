@@ -20,6 +20,13 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+# BENCH_UVICORN_HTTP=h11 BENCH_UVICORN_LOOP=asyncio measure uvicorn without httptools and
+# uvloop (what a plain `pip install uvicorn` gives); the default picks them when installed.
+SERVER_OPTIONS = {
+    "http": os.environ.get("BENCH_UVICORN_HTTP", "auto"),
+    "loop": os.environ.get("BENCH_UVICORN_LOOP", "auto"),
+}
+
 
 def hello_app() -> FastAPI:
     app = FastAPI()
@@ -63,7 +70,7 @@ def serve_nfvo(port: int) -> None:
         orchestrator = Orchestrator(store, lab.substrate)
         try:
             app = create_app(orchestrator, lab, security=security)
-            uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", workers=1)
+            uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", workers=1, **SERVER_OPTIONS)
         finally:
             orchestrator.close()
             store.close()
@@ -72,6 +79,7 @@ def serve_nfvo(port: int) -> None:
 if __name__ == "__main__":
     which, port = sys.argv[1], int(sys.argv[2])
     if which == "hello":
-        uvicorn.run(hello_app(), host="127.0.0.1", port=port, log_level="warning", workers=1)
+        app = hello_app()
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", workers=1, **SERVER_OPTIONS)
     else:
         serve_nfvo(port)

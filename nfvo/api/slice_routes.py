@@ -12,8 +12,9 @@ from nfvo.api import quotas
 from nfvo.api.auth import Principal, PrincipalDep, access, visible_operation, visible_slice
 from nfvo.api.gate import note
 from nfvo.api.idempotency import IdempotencyKey, fingerprint, run_once
+from nfvo.api.reads import read
 from nfvo.api.schemas import OperationView, SliceAccepted, SliceCreate, SliceView
-from nfvo.domain import SliceState
+from nfvo.domain import Operation, SliceState
 from nfvo.domain.access import Forbidden, Role, StoredResponse
 from nfvo.lifecycle import Orchestrator
 from nfvo.store import utcnow
@@ -83,7 +84,7 @@ def create_slice(
 
 
 @router.get("/slices", tags=["slices"], **access(Role.TENANT))
-def list_slices(
+async def list_slices(
     orchestrator: OrchestratorDep,
     principal: PrincipalDep,
     tenant: Annotated[str | None, Query(max_length=100)] = None,
@@ -94,14 +95,15 @@ def list_slices(
         if tenant is not None and tenant != principal.tenant:
             return []
         tenant = principal.tenant
-    found = orchestrator.store.list_slices(tenant=tenant, state=state)
+    store, owner = orchestrator.store, tenant
+    found = await read(store, lambda: store.list_slices(tenant=owner, state=state))
     return [SliceView.of(s) for s in found]
 
 
 @router.get("/slices/{slice_id}", tags=["slices"], **access(Role.TENANT))
-def get_slice(slice_id: str, orchestrator: OrchestratorDep, principal: PrincipalDep) -> SliceView:
-    instance = visible_slice(orchestrator.store, principal, slice_id)
-    return SliceView.of(instance)
+async def get_slice(slice_id: str, orchestrator: OrchestratorDep, principal: PrincipalDep) -> SliceView:
+    store = orchestrator.store
+    return SliceView.of(await read(store, lambda: visible_slice(store, principal, slice_id)))
 
 
 @router.delete(
@@ -134,29 +136,42 @@ def delete_slice(
 
 
 @router.get("/slices/{slice_id}/operations", tags=["operations"], **access(Role.TENANT))
-def slice_operations(
+async def slice_operations(
     slice_id: str, orchestrator: OrchestratorDep, principal: PrincipalDep
 ) -> list[OperationView]:
-    visible_slice(orchestrator.store, principal, slice_id)  # 404, not an empty list
-    return [OperationView.of(op) for op in orchestrator.store.list_operations(slice_id=slice_id)]
+    store = orchestrator.store
+
+    def operations() -> list[Operation]:
+        visible_slice(store, principal, slice_id)  # 404, not an empty list
+        return store.list_operations(slice_id=slice_id)
+
+    return [OperationView.of(op) for op in await read(store, operations)]
 
 
 @router.get("/operations", tags=["operations"], **access(Role.TENANT))
-def list_operations(
+async def list_operations(
     orchestrator: OrchestratorDep,
     principal: PrincipalDep,
     slice_id: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[OperationView]:
-    found = orchestrator.store.list_operations(slice_id=slice_id)
-    if principal.role is Role.TENANT:
-        own = {s.id for s in orchestrator.store.list_slices(tenant=principal.tenant)}
-        found = [op for op in found if op.slice_id in own]
-    return [OperationView.of(op) for op in found]
+    store = orchestrator.store
+
+    def operations() -> list[Operation]:
+        found = store.list_operations(slice_id=slice_id)
+        if principal.role is Role.TENANT:
+            own = {s.id for s in store.list_slices(tenant=principal.tenant)}
+            found = [op for op in found if op.slice_id in own]
+        return found
+
+    return [OperationView.of(op) for op in await read(store, operations)]
 
 
 @router.get("/operations/{operation_id}", tags=["operations"], **access(Role.TENANT))
-def get_operation(operation_id: str, orchestrator: OrchestratorDep, principal: PrincipalDep) -> OperationView:
-    return OperationView.of(visible_operation(orchestrator.store, principal, operation_id))
+async def get_operation(
+    operation_id: str, orchestrator: OrchestratorDep, principal: PrincipalDep
+) -> OperationView:
+    store = orchestrator.store
+    return OperationView.of(await read(store, lambda: visible_operation(store, principal, operation_id)))
 
 
 @router.post(
