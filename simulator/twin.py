@@ -54,6 +54,8 @@ from nfvo.domain import (
 from simulator.twin_model import Conditions, ControllerProfile, FailureKind, broken_budgets
 
 _EPS = 1e-9
+# How a timeout reason says where the commit time came from.
+SOURCE_NOTES = {"substrate": "", "journal": " (its recent transactions)"}
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ class _Twin:
         if commit_s > allowed + _EPS:
             yield self.env.timeout(max(allowed, 0.0))
             took = "never answers" if math.isinf(commit_s) else f"takes {commit_s:.3f} s"
-            seen = " (observed)" if profile.source != "substrate" else ""
+            seen = SOURCE_NOTES.get(profile.source, " (observed)")
             self.fail(cs, FailureKind.TIMEOUT, f"step {cs.id}: commit on {name} {took}{seen}, beyond {what}")
             return
         yield self.env.timeout(commit_s)

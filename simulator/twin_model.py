@@ -44,7 +44,7 @@ class ControllerProfile:
     timeout_s: float = 10.0
     failure_prob: float = 0.0
     unreachable: str = ""  # non-empty: observed not answering, and why
-    source: str = "substrate"  # where median_ms comes from, for reasons ("substrate", "observed")
+    source: str = "substrate"  # where median_ms comes from, for reasons ("substrate", "observed", "journal")
 
     @classmethod
     def of(

@@ -95,9 +95,14 @@ def observe(
     return Observation(Usage(sites, links), read_ms, slow, unreachable)
 
 
-def conditions(substrate: Substrate, observation: Observation) -> Conditions:
+def conditions(
+    substrate: Substrate, observation: Observation, history: Mapping[str, float] | None = None
+) -> Conditions:
     """The twin's view of each controller: its commit latency is no less than its observed
-    read latency; a controller that did not answer in time never commits in time."""
+    read latency, nor than the median of its recent journalled transactions (`history`,
+    controller → ms; see history.py); a controller that did not answer in time never
+    commits in time."""
+    journal = history or {}
     profiles: dict[str, ControllerProfile] = {}
     for ctl in substrate.controllers:
         base = ControllerProfile.of(ctl)
@@ -111,8 +116,10 @@ def conditions(substrate: Substrate, observation: Observation) -> Conditions:
                 unreachable=observation.unreachable[ctl.name],
                 source="observed",
             )
-        elif observation.read_ms.get(ctl.name, 0.0) > base.median_ms:
-            profiles[ctl.name] = _with(base, observation.read_ms[ctl.name], "observed")
+        elif max(observation.read_ms.get(ctl.name, 0.0), journal.get(ctl.name, 0.0)) > base.median_ms:
+            read, journalled = observation.read_ms.get(ctl.name, 0.0), journal.get(ctl.name, 0.0)
+            source = "journal" if journalled > read else "observed"
+            profiles[ctl.name] = _with(base, max(read, journalled), source)
         else:
             profiles[ctl.name] = base
     return Conditions(profiles=profiles)
@@ -158,11 +165,13 @@ def twin_verdict(
     held_by_others: Usage,
     connect: Connect,
     slice_: tuple[SliceRequest, Placement] | None,
+    history: Mapping[str, float] | None = None,
 ) -> tuple[Verdict, str]:
     """The twin's verdict in `mode`, and a note on what it saw for the step journal:
     "off" passes everything (note "twin validation off"); "ledger" validates against the
     store's ledger and the substrate file (no note: today's behaviour); "live" against
-    max(ledger, what the controllers hold) and the controllers' observed latencies."""
+    max(ledger, what the controllers hold) and the controllers' observed latencies (read
+    times now, and `history`: recent journalled transaction times)."""
     if mode == "off":
         return Verdict(ok=True), "twin validation off"
     if mode == "ledger":
@@ -170,7 +179,13 @@ def twin_verdict(
     seen = observe(substrate, connect, exclude=[plan.slice_name])
     # Per site and link, the larger of what the ledger and the controllers say is held.
     held = held_by_others.cover(seen.usage)
-    verdict = twin_validate(plan, substrate, held, conditions=conditions(substrate, seen), slice_=slice_)
+    verdict = twin_validate(
+        plan, substrate, held, conditions=conditions(substrate, seen, history), slice_=slice_
+    )
     reads = ", ".join(f"{name} {ms:.0f} ms" for name, ms in sorted(seen.read_ms.items()))
+    if history:
+        reads += "; recent transactions: " + ", ".join(
+            f"{name} {ms:.0f} ms" for name, ms in sorted(history.items())
+        )
     trouble = ", ".join(f"{name}: {why}" for name, why in sorted({**seen.slow, **seen.unreachable}.items()))
     return verdict, f"against live state (reads: {reads}{'; ' + trouble if trouble else ''})"

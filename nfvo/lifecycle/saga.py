@@ -18,6 +18,7 @@ from nfvo.domain import (
     Usage,
     Verdict,
 )
+from nfvo.lifecycle.history import recent_transaction_ms
 from nfvo.lifecycle.journal import Journal
 from nfvo.lifecycle.observe import TwinMode, twin_verdict
 from nfvo.lifecycle.push import Connect, apply_changeset
@@ -48,7 +49,8 @@ def deploy(
     try:
         journal.check_cancelled()
         with journal.step("twin-validate"):
-            verdict, seen = twin_verdict(twin, plan, substrate, held_by_others, connect, slice_)
+            history = recent_transaction_ms(journal.store, substrate) if twin == "live" else None
+            verdict, seen = twin_verdict(twin, plan, substrate, held_by_others, connect, slice_, history)
             if seen:
                 journal.note(seen)
             if not verdict.ok:
