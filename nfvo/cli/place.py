@@ -43,8 +43,12 @@ def _template_source(template: str) -> Path:
     example = example_template(template)
     if example.exists():
         return example
-    diag = Diagnostic("unknown-template", f"no file {template!r} and no example template of that name",
-                      hint="give a template file, or one of: embb, urllc, mmtc", file=template)
+    diag = Diagnostic(
+        "unknown-template",
+        f"no file {template!r} and no example template of that name",
+        hint="give a template file, or one of: embb, urllc, mmtc",
+        file=template,
+    )
     raise TemplateError(f"cannot find template {template!r}", [diag])
 
 
@@ -63,21 +67,33 @@ def _inputs(file: Path | None) -> dict[str, object]:
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        diag = Diagnostic("bad-inputs", "the inputs file must hold a mapping of input names to values",
-                          file=str(file), hint="e.g. `cell_site: cell-2`")
+        diag = Diagnostic(
+            "bad-inputs",
+            "the inputs file must hold a mapping of input names to values",
+            file=str(file),
+            hint="e.g. `cell_site: cell-2`",
+        )
         raise InputError(f"bad inputs file {file}", [diag])
     return dict(data)
 
 
-def _run(engine: Engine, request: SliceRequest, substrate: Substrate, *, seed: int, time_limit: float,
-         objective: Goal) -> Placement:
+def _run(
+    engine: Engine,
+    request: SliceRequest,
+    substrate: Substrate,
+    *,
+    seed: int,
+    time_limit: float,
+    objective: Goal,
+) -> Placement:
     from nfvo.domain import Usage
     from nfvo.placement import first_fit, place
     from nfvo.placement.milp import place_milp
 
     if engine is Engine.MILP:
-        return place_milp(request, substrate, Usage(), seed=seed, time_limit_s=time_limit,
-                          objective=objective)
+        return place_milp(
+            request, substrate, Usage(), seed=seed, time_limit_s=time_limit, objective=objective
+        )
     if engine is Engine.FIRST_FIT:
         return first_fit(request, substrate, Usage(), seed=seed)
     return place(request, substrate, Usage(), seed=seed)
@@ -113,35 +129,64 @@ def report(
         "engine_version": placement.engine_version if placement else None,
         "seed": seed,
         "options": options,
-        "cost": None, "assignments": [], "routes": [], "budgets": [], "stats": {},
+        "cost": None,
+        "assignments": [],
+        "routes": [],
+        "budgets": [],
+        "stats": {},
         "violations": violations or [],
         "blocking": None,
     }
     if placement is not None:
         doc["cost"] = placement.cost
         doc["assignments"] = [
-            {"function": nf.name, "kind": nf.kind, "domain": nf.domain.value,
-             "site": (site := placement.assignments[nf.name]), "role": substrate.site(site).role.value,
-             "cpu": nf.demand.cpu, "memory_gb": nf.demand.memory_gb}
+            {
+                "function": nf.name,
+                "kind": nf.kind,
+                "domain": nf.domain.value,
+                "site": (site := placement.assignments[nf.name]),
+                "role": substrate.site(site).role.value,
+                "cpu": nf.demand.cpu,
+                "memory_gb": nf.demand.memory_gb,
+            }
             for nf in request.functions
         ]
         ends = {vl.name: vl for vl in request.links}
         doc["routes"] = [
-            {"vlink": r.vlink, "a": ends[r.vlink].a, "b": ends[r.vlink].b, "sites": list(r.sites),
-             "latency_ms": r.latency_ms, "bandwidth_mbps": r.bandwidth_mbps}
+            {
+                "vlink": r.vlink,
+                "a": ends[r.vlink].a,
+                "b": ends[r.vlink].b,
+                "sites": list(r.sites),
+                "latency_ms": r.latency_ms,
+                "bandwidth_mbps": r.bandwidth_mbps,
+            }
             for r in placement.routes
         ]
         doc["budgets"] = [
-            {"name": o.budget.name, "source": o.budget.source, "target": o.budget.target,
-             "max_ms": o.budget.max_ms, "achieved_ms": o.achieved_ms, "met": o.met}
+            {
+                "name": o.budget.name,
+                "source": o.budget.source,
+                "target": o.budget.target,
+                "max_ms": o.budget.max_ms,
+                "achieved_ms": o.achieved_ms,
+                "met": o.met,
+            }
             for o in placement.budgets
         ]
         doc["stats"] = {k: placement.stats[k] for k in sorted(placement.stats)}
     if error is not None:
         b = error.blocking
-        doc["blocking"] = {"kind": b.kind, "subject": b.subject, "required": b.required,
-                           "best_achievable": b.best_achievable, "unit": b.unit,
-                           "explanation": b.explanation, "hint": error.hint, "details": dict(b.details)}
+        doc["blocking"] = {
+            "kind": b.kind,
+            "subject": b.subject,
+            "required": b.required,
+            "best_achievable": b.best_achievable,
+            "unit": b.unit,
+            "explanation": b.explanation,
+            "hint": error.hint,
+            "details": dict(b.details),
+        }
     return doc
 
 
@@ -155,17 +200,23 @@ def _print_text(doc: dict[str, Any]) -> None:
     typer.echo(f"{head}, cost {doc['cost']:.4f}")
     typer.echo("Functions:")
     for a in doc["assignments"]:
-        typer.echo(f"  {a['function']:<12} {a['kind']:<6} → {a['site']} ({a['role']}), "
-                   f"{a['cpu']:g} vCPU, {a['memory_gb']:g} GB")
+        typer.echo(
+            f"  {a['function']:<12} {a['kind']:<6} → {a['site']} ({a['role']}), "
+            f"{a['cpu']:g} vCPU, {a['memory_gb']:g} GB"
+        )
     typer.echo("Virtual links:")
     for r in doc["routes"]:
-        typer.echo(f"  {r['vlink']:<12} {r['a']} → {r['b']}, {r['bandwidth_mbps']:g} Mbps: "
-                   f"{' → '.join(r['sites'])} ({r['latency_ms']:.3f} ms)")
+        typer.echo(
+            f"  {r['vlink']:<12} {r['a']} → {r['b']}, {r['bandwidth_mbps']:g} Mbps: "
+            f"{' → '.join(r['sites'])} ({r['latency_ms']:.3f} ms)"
+        )
     typer.echo("Latency budgets:")
     for b in doc["budgets"]:
         state = "met" if b["met"] else "MISSED"
-        typer.echo(f"  {b['name']:<24} {b['source']} → {b['target']}: {b['achieved_ms']:.3f} ms "
-                   f"of {b['max_ms']:.3f} ms ({state})")
+        typer.echo(
+            f"  {b['name']:<24} {b['source']} → {b['target']}: {b['achieved_ms']:.3f} ms "
+            f"of {b['max_ms']:.3f} ms ({state})"
+        )
     stats = ", ".join(f"{k} {v:g}" for k, v in doc["stats"].items())
     typer.echo(f"Stats: {stats}")
     check = "passed" if not doc["violations"] else "FAILED: " + "; ".join(doc["violations"])
@@ -174,10 +225,13 @@ def _print_text(doc: dict[str, Any]) -> None:
 
 def place_command(
     template: Annotated[str, typer.Argument(help="slice template file, or an example: embb, urllc, mmtc")],
-    substrate: Annotated[str | None, typer.Option(
-        "--substrate",
-        help="substrate YAML file or topohub:GROUP/NAME, e.g. topohub:sndlib/germany50 (default: the lab)",
-    )] = None,
+    substrate: Annotated[
+        str | None,
+        typer.Option(
+            "--substrate",
+            help="substrate YAML file or topohub:GROUP/NAME, e.g. topohub:sndlib/germany50 (default: the lab)",
+        ),
+    ] = None,
     engine: Annotated[Engine, typer.Option(help="placement engine")] = Engine.HEURISTIC,
     inputs: Annotated[Path | None, typer.Option("--inputs", help="YAML/JSON file of template inputs")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON (docs/placement.md)")] = False,
@@ -201,12 +255,25 @@ def place_command(
     try:
         placement = _run(engine, request, sub, seed=seed, time_limit=time_limit, objective=objective)
     except InfeasibleError as exc:
-        _emit(report(request, sub, engine=engine.value, seed=seed, options=options, source=source, error=exc),
-              as_json)
+        _emit(
+            report(request, sub, engine=engine.value, seed=seed, options=options, source=source, error=exc),
+            as_json,
+        )
         raise typer.Exit(1) from None
     violations = check_placement(request, sub, Usage(), placement)
-    _emit(report(request, sub, engine=engine.value, seed=seed, options=options, source=source,
-                 placement=placement, violations=violations), as_json)
+    _emit(
+        report(
+            request,
+            sub,
+            engine=engine.value,
+            seed=seed,
+            options=options,
+            source=source,
+            placement=placement,
+            violations=violations,
+        ),
+        as_json,
+    )
     raise typer.Exit(3 if violations else 0)
 
 

@@ -36,8 +36,9 @@ def test_text_report_of_the_heuristic_on_the_lab() -> None:
 
 def placement_from(doc: dict[str, Any]) -> Placement:
     """Rebuild a Placement from the JSON alone, as an independent checker would."""
-    routes = tuple(Route(r["vlink"], tuple(r["sites"]), r["latency_ms"], r["bandwidth_mbps"])
-                   for r in doc["routes"])
+    routes = tuple(
+        Route(r["vlink"], tuple(r["sites"]), r["latency_ms"], r["bandwidth_mbps"]) for r in doc["routes"]
+    )
     budgets = tuple(
         BudgetOutcome(LatencyBudget(b["name"], b["source"], b["target"], b["max_ms"]), b["achieved_ms"])
         for b in doc["budgets"]
@@ -50,8 +51,20 @@ def placement_from(doc: dict[str, Any]) -> Placement:
 def test_json_on_a_real_topology_checks_independently(tmp_path: Path, engine: str) -> None:
     inputs = tmp_path / "inputs.yaml"
     inputs.write_text("cell_site: aachen\nthroughput_mbps: 500\n")
-    result = run("embb", "--substrate", "topohub:sndlib/germany50", "--engine", engine,
-                 "--inputs", str(inputs), "--json", "--seed", "4", "--time-limit", "30")
+    result = run(
+        "embb",
+        "--substrate",
+        "topohub:sndlib/germany50",
+        "--engine",
+        engine,
+        "--inputs",
+        str(inputs),
+        "--json",
+        "--seed",
+        "4",
+        "--time-limit",
+        "30",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     doc = json.loads(result.stdout)
     assert doc["schema"] == "nfvo-placement/1"

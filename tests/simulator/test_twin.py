@@ -31,8 +31,15 @@ def substrate(core_commit_ms: float = 120.0, core_timeout_s: float = 10.0) -> Su
         (
             Controller("ran-ctl", Domain.RAN, Protocol.NETCONF, "h", 1, commit_latency_ms=50),
             Controller("tr-ctl", Domain.TRANSPORT, Protocol.GNMI, "h", 2, commit_latency_ms=80),
-            Controller("core-ctl", Domain.CORE, Protocol.NETCONF, "h", 3, commit_latency_ms=core_commit_ms,
-                       timeout_s=core_timeout_s),
+            Controller(
+                "core-ctl",
+                Domain.CORE,
+                Protocol.NETCONF,
+                "h",
+                3,
+                commit_latency_ms=core_commit_ms,
+                timeout_s=core_timeout_s,
+            ),
         ),
     )
 
@@ -41,11 +48,14 @@ def plan() -> DeploymentPlan:
     def step(name: str, domain: Domain, ctl: str, demand: Usage) -> ChangeSet:
         return ChangeSet(name, domain, ctl, f"{name} config", (), (), demand)
 
-    return DeploymentPlan("s1", (
-        step("ran", Domain.RAN, "ran-ctl", Usage({"cell-1": Resources(2, 4)})),
-        step("transport", Domain.TRANSPORT, "tr-ctl", Usage(links_mbps={"cell-1--edge-1": 500})),
-        step("core", Domain.CORE, "core-ctl", Usage({"edge-1": Resources(4, 8)})),
-    ))
+    return DeploymentPlan(
+        "s1",
+        (
+            step("ran", Domain.RAN, "ran-ctl", Usage({"cell-1": Resources(2, 4)})),
+            step("transport", Domain.TRANSPORT, "tr-ctl", Usage(links_mbps={"cell-1--edge-1": 500})),
+            step("core", Domain.CORE, "core-ctl", Usage({"edge-1": Resources(4, 8)})),
+        ),
+    )
 
 
 def test_a_plan_that_fits_passes_with_commit_latencies() -> None:
@@ -74,8 +84,14 @@ def test_bandwidth_raced_away_fails_the_transport_step() -> None:
 
 
 def test_steps_of_one_plan_add_up_on_shared_capacity() -> None:
-    twice = DeploymentPlan("s2", plan().changesets + tuple(
-        ChangeSet(f"{cs.id}-2", cs.domain, cs.controller, "", (), (), cs.demand) for cs in plan().changesets))
+    twice = DeploymentPlan(
+        "s2",
+        plan().changesets
+        + tuple(
+            ChangeSet(f"{cs.id}-2", cs.domain, cs.controller, "", (), (), cs.demand)
+            for cs in plan().changesets
+        ),
+    )
     verdict = validate(twice, substrate(), Usage(links_mbps={"cell-1--edge-1": 200}))
     assert verdict.failed_step == "transport-2"  # 500 + 500 > 800 free
 
@@ -99,8 +115,9 @@ def test_the_plan_deadline_fails_the_step_it_falls_in() -> None:
 def test_unknown_controller_or_site_fails() -> None:
     bad = DeploymentPlan("s", (ChangeSet("x", Domain.CORE, "nope", "", (), ()),))
     assert "controller 'nope'" in validate(bad, substrate(), Usage()).reason
-    ghost = DeploymentPlan("s", (ChangeSet("y", Domain.CORE, "core-ctl", "", (), (),
-                                           Usage({"mars-1": Resources(1, 1)})),))
+    ghost = DeploymentPlan(
+        "s", (ChangeSet("y", Domain.CORE, "core-ctl", "", (), (), Usage({"mars-1": Resources(1, 1)})),)
+    )
     assert "site mars-1 is not in substrate" in validate(ghost, substrate(), Usage()).reason
 
 
