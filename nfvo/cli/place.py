@@ -229,7 +229,8 @@ def place_command(
         str | None,
         typer.Option(
             "--substrate",
-            help="substrate YAML file or topohub:GROUP/NAME, e.g. topohub:sndlib/germany50 (default: the lab)",
+            help="substrate YAML file or topohub:GROUP/NAME, e.g. topohub:sndlib/germany50 "
+            "(default: the lab)",
         ),
     ] = None,
     engine: Annotated[Engine, typer.Option(help="placement engine")] = Engine.HEURISTIC,
