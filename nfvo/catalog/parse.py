@@ -41,6 +41,7 @@ def _tosca() -> tuple[Any, Any, Any, frozenset[str]]:
         logging.getLogger(name).addHandler(logging.NullHandler())
     _guard_imports(ExceptionCollector)
     _speed_up_type_lookup(ExceptionCollector)
+    _accept_simple_profile_1_1(ToscaTemplate)
     return ToscaTemplate, ExceptionCollector, ValidationError, frozenset(EntityType.TOSCA_DEF)
 
 
@@ -76,6 +77,28 @@ def _guard_imports(collector: Any) -> None:
         return speedups.tree_copy(loaded[key])
 
     toscaparser.imports.YAML_LOADER = load_yaml
+
+
+def _accept_simple_profile_1_1(tosca_template: Any) -> None:
+    """Take `tosca_simple_yaml_1_1` like 1.0, 1.2 and 1.3.
+
+    tosca-parser accepts the Simple Profile's versions 1.0, 1.2 and 1.3 and reads them all
+    with the same normative types, but refuses 1.1, which ONAP SDC writes in every service
+    template it distributes, its type files included. Refused, each of those files gives
+    an invalid-version error and nothing else is checked; read like its neighbours, the
+    template gets its real diagnostics (e.g. no slice in an SDC network service).
+    """
+    from toscaparser.elements.tosca_type_validation import TypeValidation
+
+    version = "tosca_simple_yaml_1_1"
+    for holder in (tosca_template.MAIN_TEMPLATE_VERSIONS, tosca_template.VALID_TEMPLATE_VERSIONS):
+        if version not in holder:
+            holder.append(version)
+    if version not in TypeValidation.VALID_TEMPLATE_VERSIONS:
+        TypeValidation.VALID_TEMPLATE_VERSIONS.append(version)
+    tosca_template.ADDITIONAL_SECTIONS.setdefault(
+        version, tosca_template.ADDITIONAL_SECTIONS["tosca_simple_yaml_1_0"]
+    )
 
 
 def _speed_up_type_lookup(collector: Any) -> None:
