@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from nfvo.api.auth import PrincipalDep, access
+from nfvo.api.idempotency import IdempotencyKey, fingerprint, run_once
 from nfvo.api.study_jobs import StudyJobs
 from nfvo.api.study_schemas import PREFIX, StudyCreate, StudyView
 from nfvo.domain import ConflictError
-from nfvo.domain.access import Role
+from nfvo.domain.access import Role, StoredResponse
 from nfvo.store import studies
 from nfvo.store.studies import StudyState
 
@@ -43,12 +44,22 @@ JobsDep = Annotated[StudyJobs, Depends(get_jobs)]
     response_model=StudyView,
     **access(Role.OPERATOR),
 )
-def create_study(body: StudyCreate, jobs: JobsDep, principal: PrincipalDep) -> JSONResponse:
+def create_study(
+    body: StudyCreate, jobs: JobsDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     """Check a capacity study and queue it (202; Location is where to follow it). A bad mix
-    or topology, or a study over this server's limits, is refused (422) and not recorded."""
-    study = jobs.submit(f"study-{uuid.uuid4().hex[:12]}", body, principal.key_id or "")
-    view = StudyView.of(study)
-    return JSONResponse(view.model_dump(mode="json"), status_code=202, headers={"Location": view.location})
+    or topology, or a study over this server's limits, is refused (422) and not recorded.
+    With an Idempotency-Key, a retried request answers the first one's study, not a new one."""
+
+    def run() -> StoredResponse:
+        study = jobs.submit(f"study-{uuid.uuid4().hex[:12]}", body, principal.key_id or "")
+        view = StudyView.of(study)
+        return StoredResponse(202, view.model_dump(mode="json"), view.location)
+
+    request_body = body.model_dump(mode="json")
+    return run_once(
+        jobs.store, principal, idempotency_key, fingerprint("POST", "/studies", request_body), run
+    )
 
 
 @router.get("/studies", tags=["studies"], **access(Role.OPERATOR))

@@ -170,3 +170,16 @@ def test_a_full_queue_refuses_more_studies_with_409(secured: Secured) -> None:
         jobs.close()
     assert refused.value.http_status == 409 and refused.value.code == "too-many-studies"
     assert studies.list_studies(store) == []
+
+
+def test_an_idempotency_key_starts_a_study_once(secured: Secured) -> None:
+    api = secured
+    key = {"Idempotency-Key": "study-once-1"}
+    first = api.call("operator", "POST", "/api/v1/studies", json=SMALL, headers=key)
+    again = api.call("operator", "POST", "/api/v1/studies", json=SMALL, headers=key)
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert [s["id"] for s in api.call("operator", "GET", "/api/v1/studies").json()] == [first.json()["id"]]
+    other = api.call("operator", "POST", "/api/v1/studies", json={**SMALL, "seed": 8}, headers=key)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency-key-reused"
+    wait_for(api, first.json()["id"], ("completed", "failed"))
