@@ -29,12 +29,8 @@ from nfvo.domain import (
     Usage,
 )
 from nfvo.store import codec, events
-from nfvo.store.repository import (
-    Store,
-    _operation_row,
-    _reservation_rows,
-    _slice_from_row,
-)
+from nfvo.store.repository import Store
+from nfvo.store.rows import operation_row, reservation_rows, slice_from_row
 from nfvo.store.tables import Base, ReservationRow, SliceRow
 
 
@@ -65,7 +61,7 @@ def begin(store: Store, slice_id: str, decide: Decide) -> tuple[Modification, Op
                 f"slice {slice_id} is {row.state}; only an ACTIVE slice can be modified",
                 hint="wait for its running operation to end",
             )
-        instance = _slice_from_row(row)
+        instance = slice_from_row(row)
         assert instance.placement is not None
         old = instance.placement.usage(instance.request)
         held_by_others = store._usage(session) - old
@@ -83,11 +79,11 @@ def begin(store: Store, slice_id: str, decide: Decide) -> tuple[Modification, Op
                 plan=codec.dump(modification.plan),
             )
         )
-        operation_row = _operation_row(operation)
-        session.add(operation_row)
-        events.operation_state_changed(session, operation_row, None)
+        new_row = operation_row(operation)
+        session.add(new_row)
+        events.operation_state_changed(session, new_row, None)
         session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
-        session.add_all(_reservation_rows(slice_id, old.cover(new)))
+        session.add_all(reservation_rows(slice_id, old.cover(new)))
     return modification, operation
 
 
@@ -114,14 +110,14 @@ def finish(store: Store, slice_id: str, *, applied: bool, steady_plan: Deploymen
             row.plan = codec.dump(steady_plan)
             usage = modification.placement.usage(modification.request)
         else:
-            instance = _slice_from_row(row)
+            instance = slice_from_row(row)
             assert instance.placement is not None
             usage = instance.placement.usage(instance.request)
         previous, row.state = row.state, SliceState.ACTIVE.value
         events.slice_state_changed(session, row, previous)
         session.delete(mod_row)
         session.execute(delete(ReservationRow).where(ReservationRow.slice_id == slice_id))
-        session.add_all(_reservation_rows(slice_id, usage))
+        session.add_all(reservation_rows(slice_id, usage))
 
 
 def fail(store: Store, slice_id: str) -> None:

@@ -23,19 +23,16 @@ from nfvo.domain import (
     ErrorInfo,
     NotFoundError,
     Operation,
-    OperationKind,
     OperationState,
-    Placement,
     Resources,
     SliceInstance,
-    SliceRequest,
     SliceState,
     StepRecord,
     TemplateVersion,
     Usage,
     Verdict,
 )
-from nfvo.store import codec, events, migrate, sharing, templates
+from nfvo.store import codec, events, migrate, rows, sharing, templates
 from nfvo.store.tables import OperationRow, ReservationRow, SliceRow
 
 # Built once: building a statement costs about as much as running it on SQLite.
@@ -165,11 +162,11 @@ class Store:
             self._serialise(session)
             version = templates.record(session, *template)
             instance, operation, usage = decide(self._usage(session), version)
-            slice_row, operation_row = _slice_row(instance), _operation_row(operation)
+            slice_row, operation_row = rows.slice_row(instance), rows.operation_row(operation)
             session.add(slice_row)
             session.flush()  # the slice row must exist before rows that reference it
             session.add(operation_row)
-            session.add_all(_reservation_rows(instance.id, usage))
+            session.add_all(rows.reservation_rows(instance.id, usage))
             events.slice_state_changed(session, slice_row, None)
             events.operation_state_changed(session, operation_row, None)
         return instance, operation
@@ -238,7 +235,7 @@ class Store:
 
     def get_slice(self, slice_id: str) -> SliceInstance:
         for row in self._rows(_SLICE_BY_ID, {"id": slice_id}):
-            return _slice_from_row(row)
+            return rows.slice_from_row(row)
         raise NotFoundError(f"no slice with id {slice_id!r}", hint="GET /api/v1/slices lists them")
 
     def list_slices(
@@ -250,7 +247,7 @@ class Store:
             query = query.where(slices.c.tenant == tenant)
         if state is not None:
             query = query.where(slices.c.state == state.value)
-        return [_slice_from_row(row) for row in self._rows(query)]
+        return [rows.slice_from_row(row) for row in self._rows(query)]
 
     def transition(self, slice_id: str, allowed: tuple[SliceState, ...], to: SliceState) -> SliceInstance:
         """Move a slice to `to` only if it is in one of `allowed` (compare-and-set), so two
@@ -267,7 +264,7 @@ class Store:
                 )
             previous, row.state = row.state, to.value
             events.slice_state_changed(session, row, previous)
-            return _slice_from_row(row)
+            return rows.slice_from_row(row)
 
     def update_slice(
         self,
@@ -298,13 +295,13 @@ class Store:
 
     def add_operation(self, operation: Operation) -> None:
         with self._tx() as session:
-            row = _operation_row(operation)
+            row = rows.operation_row(operation)
             session.add(row)
             events.operation_state_changed(session, row, None)
 
     def get_operation(self, operation_id: str) -> Operation:
         for row in self._rows(_OPERATION_BY_ID, {"id": operation_id}):
-            return _operation_from_row(row)
+            return rows.operation_from_row(row)
         raise NotFoundError(f"no operation with id {operation_id!r}")
 
     def list_operations(
@@ -323,7 +320,7 @@ class Store:
             newest = query.order_by(operations.c.started_at.desc()).limit(latest).subquery()
             query = select(newest)
         query = query.order_by(query.selected_columns.started_at)
-        return [_operation_from_row(row) for row in self._rows(query)]
+        return [rows.operation_from_row(row) for row in self._rows(query)]
 
     def transition_operation(
         self, operation_id: str, allowed: tuple[OperationState, ...], to: OperationState
@@ -342,7 +339,7 @@ class Store:
             previous, row.state = row.state, to.value
             events.operation_state_changed(session, row, previous)
             row.finished_at = None
-            return _operation_from_row(row)
+            return rows.operation_from_row(row)
 
     def release_hold(self, operation_id: str) -> Operation:
         """Clear an operation's hold (compare-and-set): only one approve or reject wins."""
@@ -355,7 +352,7 @@ class Store:
                     f"operation {operation_id} is not waiting for approval (it is {row.state})"
                 )
             row.held_for = ""
-            return _operation_from_row(row)
+            return rows.operation_from_row(row)
 
     def update_operation(
         self,
@@ -384,87 +381,3 @@ class Store:
                 row.first_time_right = first_time_right
             if held_for is not None:
                 row.held_for = held_for
-
-
-# --- row ↔ domain ---------------------------------------------------------------------
-
-
-def _slice_row(instance: SliceInstance) -> SliceRow:
-    return SliceRow(
-        id=instance.id,
-        name=instance.name,
-        tenant=instance.tenant,
-        template=instance.template,
-        state=instance.state.value,
-        created_at=instance.created_at,
-        request=codec.dump(instance.request),
-        placement=codec.dump(instance.placement) if instance.placement else None,
-        plan=codec.dump(instance.plan) if instance.plan else None,
-        verdict=codec.dump(instance.verdict) if instance.verdict else None,
-        expires_at=instance.expires_at,
-    )
-
-
-def _slice_from_row(row: SliceRow | Row[Any]) -> SliceInstance:
-    return SliceInstance(
-        id=row.id,
-        name=row.name,
-        tenant=row.tenant,
-        template=row.template,
-        state=SliceState(row.state),
-        request=codec.load(SliceRequest, row.request),
-        created_at=row.created_at,
-        placement=codec.load(Placement, row.placement) if row.placement else None,
-        plan=codec.load(DeploymentPlan, row.plan) if row.plan else None,
-        verdict=codec.load(Verdict, row.verdict) if row.verdict else None,
-        expires_at=row.expires_at,
-    )
-
-
-def _operation_row(operation: Operation) -> OperationRow:
-    return OperationRow(
-        id=operation.id,
-        slice_id=operation.slice_id,
-        kind=operation.kind.value,
-        state=operation.state.value,
-        started_at=operation.started_at,
-        finished_at=operation.finished_at,
-        steps=[codec.dump(step) for step in operation.steps],
-        error=codec.dump(operation.error) if operation.error else None,
-        held_for=operation.held_for,
-    )
-
-
-def _operation_from_row(row: OperationRow | Row[Any]) -> Operation:
-    return Operation(
-        id=row.id,
-        slice_id=row.slice_id,
-        kind=OperationKind(row.kind),
-        state=OperationState(row.state),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        steps=tuple(codec.load(StepRecord, step) for step in row.steps or ()),
-        error=codec.load(ErrorInfo, row.error) if row.error else None,
-        first_time_right=row.first_time_right,
-        held_for=row.held_for or "",
-    )
-
-
-def _reservation_rows(slice_id: str, usage: Usage) -> list[ReservationRow]:
-    rows = [
-        ReservationRow(
-            slice_id=slice_id,
-            resource_kind="site",
-            resource=site,
-            cpu=usage.sites.get(site, Resources()).cpu,
-            memory_gb=usage.sites.get(site, Resources()).memory_gb,
-            functions=usage.hosted.get(site, 0),
-            exclusive=site in usage.exclusive,
-        )
-        for site in sorted({*usage.sites, *usage.hosted, *usage.exclusive})
-    ]
-    rows += [
-        ReservationRow(slice_id=slice_id, resource_kind="link", resource=key, bandwidth_mbps=bw)
-        for key, bw in usage.links_mbps.items()
-    ]
-    return rows
