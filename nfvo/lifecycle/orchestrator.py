@@ -53,7 +53,7 @@ from nfvo.lifecycle.recovery import (
 from nfvo.placement import place
 from nfvo.plan import build_plan
 from nfvo.resources import example_template
-from nfvo.store import Store, modifications, utcnow
+from nfvo.store import Store, modifications, outages, utcnow
 
 
 def new_id(prefix: str) -> str:
@@ -89,10 +89,6 @@ class Orchestrator(Interventions):
         self.twin = twin  # "off" | "ledger" (the store's ledger) | "live" (what controllers hold)
         self.placer = placer
         self.approvals = approvals or ApprovalPolicy()  # default: nothing needs sign-off
-        # Sites and links out of service (heal): placement avoids them until restored.
-        # Kept in this process's memory: another process, or a restart, must be told again.
-        self.failed_sites: frozenset[str] = frozenset()
-        self.failed_links: frozenset[str] = frozenset()
         self.register_examples()
 
     # --- instantiate -----------------------------------------------------------------
@@ -218,11 +214,22 @@ class Orchestrator(Interventions):
 
     # --- modify and heal -----------------------------------------------------------------
 
+    @property
+    def failed_sites(self) -> frozenset[str]:
+        """Sites out of service (heal), as the store holds them for every process."""
+        return outages.current(self.store)[0]
+
+    @property
+    def failed_links(self) -> frozenset[str]:
+        """Link keys out of service (heal)."""
+        return outages.current(self.store)[1]
+
     def live_substrate(self) -> Substrate:
         """The substrate without the sites and links declared failed (see heal)."""
-        if not self.failed_sites and not self.failed_links:
+        sites, links = outages.current(self.store)
+        if not sites and not links:
             return self.substrate
-        return without(self.substrate, self.failed_sites, self.failed_links)
+        return without(self.substrate, sites, links)
 
     def modify(self, slice_id: str, inputs: Mapping[str, object], *, reason: str = "") -> Operation:
         """Re-place an ACTIVE slice with some of its template's inputs changed and switch
@@ -245,8 +252,7 @@ class Orchestrator(Interventions):
         )
         if unknown:
             raise InputError(f"no such site or link in the substrate: {', '.join(unknown)}")
-        self.failed_sites |= names
-        self.failed_links |= keys
+        outages.take_out(self.store, names, keys)
         reason = "heal: out of service: " + ", ".join(sorted(names | keys))
         results: dict[str, Operation | NfvoError] = {}
         for instance in self.store.list_slices(state=SliceState.ACTIVE):
@@ -263,8 +269,7 @@ class Orchestrator(Interventions):
 
     def restore(self, *, sites: Iterable[str] = (), links: Iterable[tuple[str, str]] = ()) -> None:
         """Put sites and links back in service for placement (slices are not moved back)."""
-        self.failed_sites -= frozenset(sites)
-        self.failed_links -= frozenset(link_key(a, b) for a, b in links)
+        outages.put_back(self.store, [*sites, *(link_key(a, b) for a, b in links)])
 
     def _begin_modify(self, slice_id: str, request: SliceRequest | None, reason: str) -> Operation:
         operation_id = new_id("op")

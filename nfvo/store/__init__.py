@@ -2,9 +2,10 @@
 
 from nfvo.store import (
     events,  # registers its tables on the metadata
+    outages,  # registers its table on the metadata
     studies,  # registers its table on the metadata
 )
 from nfvo.store import modify as modifications  # registers its table on the metadata
 from nfvo.store.repository import Store, utcnow
 
-__all__ = ["Store", "events", "modifications", "studies", "utcnow"]
+__all__ = ["Store", "events", "modifications", "outages", "studies", "utcnow"]
