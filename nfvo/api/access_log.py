@@ -20,7 +20,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nfvo import logs
-from nfvo.api.gate import OPERATION_IN_PATH, SLICE_IN_PATH
+from nfvo.api.gate import touched
 
 log = logging.getLogger("nfvo.api.access")
 HEADER = b"x-request-id"
@@ -75,16 +75,13 @@ class AccessLog:
         if not log.isEnabledFor(logging.INFO):
             return
         method, path = str(scope["method"]), str(scope["path"])
-        noted: dict[str, str] = scope.get("state", {}).get("audit", {})
-        slice_found = SLICE_IN_PATH.search(path)
-        operation_found = OPERATION_IN_PATH.search(path)
+        slice_id, operation_id = touched(scope)
         extra = {
             "method": method,
             "path": path,
             "status": status,
             "duration_ms": round(elapsed_s * 1000, 3),
-            "slice_id": noted.get("slice_id") or (slice_found.group(1)[:40] if slice_found else ""),
-            "operation_id": noted.get("operation_id")
-            or (operation_found.group(1)[:40] if operation_found else ""),
+            "slice_id": slice_id[:40],
+            "operation_id": operation_id[:40],
         }
         log.info("%s %s %d %.1f ms", method, path, status, elapsed_s * 1000, extra=extra)

@@ -104,9 +104,7 @@ class Gate:
         if method in SAFE_METHODS and not self.audit_reads and status not in (401, 403):
             return
         path = str(scope["path"])
-        noted: dict[str, str] = scope.get("state", {}).get("audit", {})
-        slice_id = noted.get("slice_id") or _first(SLICE_IN_PATH, path)
-        operation_id = noted.get("operation_id") or _first(OPERATION_IN_PATH, path)
+        slice_id, operation_id = touched(scope)
         if start is not None and not operation_id:
             for name, value in start.get("headers", ()):
                 if name.lower() == b"location":
@@ -128,6 +126,16 @@ class Gate:
         except SQLAlchemyError:
             # The request has had its effect; losing its audit entry must not hide that.
             log.exception("could not write the audit entry %s", entry)
+
+
+def touched(scope: Scope) -> tuple[str, str]:
+    """The slice and operation a request touched, as its route noted them (see `note`) or
+    else as its path names them; for the audit entry and the access line alike."""
+    path = str(scope["path"])
+    noted: dict[str, str] = scope.get("state", {}).get("audit", {})
+    slice_id = noted.get("slice_id") or _first(SLICE_IN_PATH, path)
+    operation_id = noted.get("operation_id") or _first(OPERATION_IN_PATH, path)
+    return slice_id, operation_id
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str:

@@ -137,8 +137,5 @@ def _report(orchestrator: Orchestrator, results: dict[str, Operation | NfvoError
         if isinstance(result, InfeasibleError):
             error["blocking"] = result.blocking.kind
         outcomes.append(HealOutcome(slice_id=slice_id, error=error))
-    return HealReport(
-        failed_sites=sorted(orchestrator.failed_sites),
-        failed_links=sorted(orchestrator.failed_links),
-        slices=outcomes,
-    )
+    failed_sites, failed_links = orchestrator.out_of_service()
+    return HealReport(failed_sites=sorted(failed_sites), failed_links=sorted(failed_links), slices=outcomes)

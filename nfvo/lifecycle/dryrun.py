@@ -143,8 +143,9 @@ def dry_run(
 
 def _warnings(orchestrator: Orchestrator) -> tuple[str, ...]:
     out = []
-    if orchestrator.failed_sites or orchestrator.failed_links:
-        down = ", ".join(sorted(orchestrator.failed_sites | orchestrator.failed_links))
+    failed_sites, failed_links = orchestrator.out_of_service()
+    if failed_sites or failed_links:
+        down = ", ".join(sorted(failed_sites | failed_links))
         out.append(f"placed around what is out of service: {down}")
     if orchestrator.twin == "off":
         out.append("twin validation is off: the verdict passes every plan")

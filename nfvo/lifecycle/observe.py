@@ -106,6 +106,7 @@ def conditions(
     profiles: dict[str, ControllerProfile] = {}
     for ctl in substrate.controllers:
         base = ControllerProfile.of(ctl)
+        read, journalled = observation.read_ms.get(ctl.name, 0.0), journal.get(ctl.name, 0.0)
         if ctl.name in observation.slow:
             profiles[ctl.name] = _with(base, math.inf, "observed")
         elif ctl.name in observation.unreachable:
@@ -116,8 +117,7 @@ def conditions(
                 unreachable=observation.unreachable[ctl.name],
                 source="observed",
             )
-        elif max(observation.read_ms.get(ctl.name, 0.0), journal.get(ctl.name, 0.0)) > base.median_ms:
-            read, journalled = observation.read_ms.get(ctl.name, 0.0), journal.get(ctl.name, 0.0)
+        elif max(read, journalled) > base.median_ms:
             source = "journal" if journalled > read else "observed"
             profiles[ctl.name] = _with(base, max(read, journalled), source)
         else:

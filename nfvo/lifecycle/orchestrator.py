@@ -214,19 +214,13 @@ class Orchestrator(Interventions):
 
     # --- modify and heal -----------------------------------------------------------------
 
-    @property
-    def failed_sites(self) -> frozenset[str]:
-        """Sites out of service (heal), as the store holds them for every process."""
-        return outages.current(self.store)[0]
-
-    @property
-    def failed_links(self) -> frozenset[str]:
-        """Link keys out of service (heal)."""
-        return outages.current(self.store)[1]
+    def out_of_service(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(sites, link keys) out of service (heal), as the store holds them for every process."""
+        return outages.current(self.store)
 
     def live_substrate(self) -> Substrate:
         """The substrate without the sites and links declared failed (see heal)."""
-        sites, links = outages.current(self.store)
+        sites, links = self.out_of_service()
         if not sites and not links:
             return self.substrate
         return without(self.substrate, sites, links)

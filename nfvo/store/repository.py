@@ -127,8 +127,8 @@ class Store:
 
     def _rows(self, query: Select[Any], params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
         """The rows of a read-only query of plain columns, without the ORM: its session and
-        identity map cost more than the query itself on SQLite (a slice by id: ~480 µs through
-        a session, ~140 µs this way; docs/api-bench.md). Inside an open transaction, in it."""
+        identity map cost more than the query itself on SQLite (`get_slice` went from ~485 µs
+        to ~240 µs, decoding included; docs/api-bench.md). Inside an open transaction, in it."""
         current = self._active.get()
         if current is not None:
             return current.execute(query, params).all()

@@ -120,12 +120,12 @@ def test_heal_moves_every_slice_off_a_failed_link(lab: Lab, orchestrator: Orches
     # Another process on the same database (or this one, restarted) places around it too.
     other = Orchestrator(orchestrator.store, orchestrator.substrate, confirm_timeout_s=10)
     try:
-        assert other.failed_links == frozenset({key})
+        assert other.out_of_service() == (frozenset(), frozenset({key}))
         assert key not in {link.key for link in other.live_substrate().links}
         other.restore(links=[failed])
     finally:
         other.close()
-    assert orchestrator.failed_links == frozenset()
+    assert orchestrator.out_of_service() == (frozenset(), frozenset())
     assert orchestrator.live_substrate() is orchestrator.substrate
 
 
