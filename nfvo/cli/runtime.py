@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from nfvo.api.app import create_app
+from nfvo.api.settings import Security, Webhooks
 from nfvo.catalog import load_substrate
 from nfvo.domain.access import Role
 from nfvo.lifecycle import Orchestrator
@@ -74,7 +76,12 @@ def lab_runtime(
             admin_key = api_key
         else:
             admin_key = keys.create_key(store, Role.ADMIN, None, "nfvo lab bootstrap admin").token
-        config = uvicorn.Config(create_app(orchestrator, lab), host=host, port=port, log_level="warning")
+        # A lab on its own temporary store forgets its subscriptions when it stops anyway: a
+        # webhook key made for this run is all it needs (no warning about restarts). With
+        # --db, the key must outlive the process: NFVO_WEBHOOK_KEY, as for `nfvo serve`.
+        security = Security(webhooks=Webhooks(secret_key=secrets.token_urlsafe(32))) if db is None else None
+        app = create_app(orchestrator, lab, security=security)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         try:
             yield LabRuntime(lab, store, orchestrator, server, url, admin_key, api_key is not None)
